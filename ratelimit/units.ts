@@ -19,8 +19,9 @@ export const UNIT_SECONDS: Readonly<Record<RateLimitUnit, number>> = Object.free
 
 /** The unit the loader would resolve `text` to, or undefined when it would reject it. */
 export function parseRateLimitUnit(text: string): RateLimitUnit | undefined {
-  const lower = text.toLowerCase();
-  return (RATE_LIMIT_UNITS as readonly string[]).includes(lower) ? (lower as RateLimitUnit) : undefined;
+  // The loader looks up strings.ToUpper(unit) in the protobuf enum's names.
+  const upper = text.toUpperCase();
+  return RATE_LIMIT_UNITS.find((unit) => unit.toUpperCase() === upper);
 }
 
 /** Largest requests_per_unit the loader accepts: the field is a uint32. */

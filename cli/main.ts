@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { processIO, type CommandIO } from "./io.js";
+
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+/** Each command is loaded on demand so `trendmaster validate` never pays for the forecaster's WASM. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  validate: { summary: "check ratelimit config files or ConfigMap manifests as the ratelimit service loads them", load: async () => (await import("./validate.js")).validateCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: trendmaster <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+}
+
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`trendmaster: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(args, io);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`trendmaster: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

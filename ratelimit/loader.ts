@@ -1,0 +1,442 @@
+import { decodeGeneric, ExcessiveAliasingError, goErrorValue, goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
+import { configProblem, type ConfigProblem } from "./problems.js";
+import { compositeKey, ruleFullKey, ruleLabel, type DescriptorEntry, type RateLimitRule } from "./rule.js";
+import { parseRateLimitUnit, type RateLimitUnit } from "./units.js";
+import { parseYamlSource, YamlSyntaxError, type SourceNode } from "./yaml-source.js";
+
+/** One config file as the ratelimit service sees it: a name (file or ConfigMap data key) and its text. */
+export interface ConfigFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface LoadOptions {
+  /** The service's MERGE_DOMAIN_CONFIG: files may share a domain. */
+  readonly mergeDomains?: boolean;
+  /** Larger documents are refused before parsing (a ConfigMap holds at most 1 MiB). */
+  readonly maxDocumentBytes?: number;
+}
+
+/** Where a rule's limit sits in its file's text, for byte-preserving edits. */
+export interface RuleLocation {
+  readonly file: string;
+  /** The requests_per_unit value node, when present. */
+  readonly requestsPerUnit?: SourceNode;
+  /** The rate_limit mapping node, when present. */
+  readonly rateLimit?: SourceNode;
+}
+
+export interface LoadResult {
+  /** True when the ratelimit service would load these files. */
+  readonly ok: boolean;
+  readonly errors: readonly ConfigProblem[];
+  readonly warnings: readonly ConfigProblem[];
+  /** Every descriptor of every file that parsed, in document order. */
+  readonly rules: readonly RateLimitRule[];
+  /** Locations by rule full key (rules whose full key is ambiguous are left out). */
+  readonly locations: ReadonlyMap<string, RuleLocation>;
+}
+
+export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+
+/** The keys validateYamlKeys accepts anywhere in a file. */
+const VALID_KEYS = new Set([
+  "domain", "key", "value", "descriptors", "rate_limit", "unit", "requests_per_unit", "unlimited", "shadow_mode",
+  "name", "replaces", "detailed_metric", "value_to_metric", "share_threshold", "quota_mode", "metadata",
+]);
+
+// Go type names as yaml.v2 prints them in "cannot unmarshal ... into <type>".
+const T_ROOT_MAP = "map[interface {}]interface {}";
+const T_DESCRIPTORS = "[]config.YamlDescriptor";
+const T_RATE_LIMIT = "config.YamlRateLimit";
+const T_REPLACES = "[]config.yamlReplaces";
+const T_REPLACE = "config.yamlReplaces";
+
+interface TypedRateLimit {
+  requestsPerUnit: number;
+  unit: string;
+  unlimited: boolean;
+  name: string;
+  replaces: string[];
+  requestsPerUnitNode?: SourceNode;
+  node: SourceNode;
+}
+
+interface TypedDescriptor {
+  key: string;
+  value: string;
+  rateLimit?: TypedRateLimit;
+  descriptors: TypedDescriptor[];
+  shadowMode: boolean;
+  detailedMetric: boolean;
+  valueToMetric: boolean;
+  shareThreshold: boolean;
+  quotaMode: boolean;
+  metadata?: unknown;
+  path: string;
+  line: number;
+}
+
+interface TypedRoot {
+  domain: string;
+  descriptors: TypedDescriptor[];
+}
+
+/**
+ * Load config files exactly as envoyproxy/ratelimit's loader does (yaml.v2 parse, validateYamlKeys,
+ * typed unmarshal, then loadConfig/loadDescriptors). Within one file the first error ends it, as the
+ * loader's panic does, so each message is the one the service would log; every file is checked.
+ */
+export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadOptions = {}): LoadResult {
+  const errors: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const parsed: Array<{ file: ConfigFile; root: TypedRoot }> = [];
+  // Stage 1: every file to a typed root (the service converts all files before loading any).
+  for (const file of files) {
+    const root = parseFile(file, options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES, errors);
+    if (root) parsed.push({ file, root });
+  }
+  // Stage 2: load domains and descriptors in order.
+  const domains = new Map<string, Map<string, DescriptorLevel>>();
+  const rules: RateLimitRule[] = [];
+  const locations = new Map<string, RuleLocation>();
+  const seenFullKeys = new Map<string, number>();
+  for (const { file, root } of parsed) {
+    if (root.domain === "") {
+      errors.push(configProblem("empty-domain", file.name, "config file cannot have empty domain", { path: "domain" }));
+      continue;
+    }
+    let level = domains.get(root.domain);
+    if (level && !options.mergeDomains) {
+      errors.push(configProblem("duplicate-domain", file.name, `duplicate domain '${root.domain}' in config file`, { path: "domain" }));
+      continue;
+    }
+    if (!level) {
+      level = new Map();
+      domains.set(root.domain, level);
+    }
+    const fileWarnings: ConfigProblem[] = [];
+    let loaded: LoadedRule[];
+    try {
+      loaded = loadDescriptors(file.name, root.domain, [], root.descriptors, level, fileWarnings);
+    } catch (error) {
+      if (!(error instanceof FileRejected)) throw error;
+      errors.push(error.problem);
+      continue;
+    }
+    warnings.push(...fileWarnings);
+    for (const item of loaded) {
+      rules.push(item.rule);
+      seenFullKeys.set(item.rule.fullKey, (seenFullKeys.get(item.rule.fullKey) ?? 0) + 1);
+      locations.set(item.rule.fullKey, item.location);
+    }
+  }
+  for (const rule of rules) {
+    if ((seenFullKeys.get(rule.fullKey) ?? 0) > 1) {
+      locations.delete(rule.fullKey);
+      warnings.push(
+        configProblem("ambiguous-full-key", rule.file, `${rule.label} has the same full key '${rule.fullKey}' as another rule: TrendMaster cannot tell them apart and leaves both alone`),
+      );
+    }
+  }
+  return { ok: errors.length === 0, errors, warnings, rules, locations };
+}
+
+type DescriptorLevel = Map<string, Map<string, DescriptorLevel>>;
+
+function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]): TypedRoot | undefined {
+  const loadError = (code: "yaml-syntax" | "yaml-type" | "yaml-aliasing" | "yaml-merge" | "document-too-large", text: string, line?: number) =>
+    errors.push(configProblem(code, file.name, `error loading config file: ${text}`, line !== undefined ? { line } : {}));
+  const bytes = Buffer.byteLength(file.text, "utf8");
+  if (bytes > maxBytes) {
+    loadError("document-too-large", `document is ${bytes} bytes, more than the ${maxBytes} bytes TrendMaster parses`);
+    return undefined;
+  }
+  let generic: GoValue | undefined;
+  try {
+    const tree = parseYamlSource(file.text);
+    generic = tree ? decodeGeneric(tree) : undefined;
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) loadError("yaml-syntax", error.message, error.line);
+    else if (error instanceof ExcessiveAliasingError) loadError("yaml-aliasing", error.message);
+    else if (error instanceof MergeError) loadError("yaml-merge", error.message);
+    else throw error;
+    return undefined;
+  }
+  if (generic === undefined || generic.type === "null") return { domain: "", descriptors: [] };
+  if (generic.type !== "map") {
+    loadError("yaml-type", `yaml: unmarshal errors:\n  ${typeError(generic, T_ROOT_MAP)}`, generic.node.line);
+    return undefined;
+  }
+  try {
+    validateYamlKeys(file.name, generic, "");
+  } catch (error) {
+    if (!(error instanceof FileRejected)) throw error;
+    errors.push(error.problem);
+    return undefined;
+  }
+  const typeErrors: string[] = [];
+  const root = decodeRoot(generic, typeErrors);
+  if (typeErrors.length > 0) {
+    loadError("yaml-type", `yaml: unmarshal errors:\n${typeErrors.map((e) => `  ${e}`).join("\n")}`);
+    return undefined;
+  }
+  return root;
+}
+
+/** validateYamlKeys: string keys from the known set; lists hold maps; leaves are string, int, bool or null. */
+function validateYamlKeys(file: string, map: GoValue & { type: "map" }, path: string): void {
+  const reject = (problem: ConfigProblem) => {
+    throw new FileRejected(problem);
+  };
+  for (const { key, value } of map.entries) {
+    if (key.type !== "str") {
+      reject(configProblem("key-not-string", file, `config error, key is not of type string: ${goFormat(key)}`, { line: key.node.line }));
+      continue;
+    }
+    const here = path === "" ? key.value : `${path}.${key.value}`;
+    if (!VALID_KEYS.has(key.value)) {
+      reject(configProblem("unknown-key", file, `config error, unknown key '${key.value}'`, { path: here, line: key.node.line }));
+    }
+    // metadata is free-form: the loader passes it through without checking its keys.
+    if (key.value === "metadata") continue;
+    switch (value.type) {
+      case "seq":
+        value.items.forEach((item, i) => {
+          if (item.type !== "map") {
+            reject(configProblem("list-element-not-map", file, `config error, yaml file contains list of type other than map: ${goFormat(item)}`, { path: `${here}[${i}]`, line: item.node.line }));
+          } else validateYamlKeys(file, item, `${here}[${i}]`);
+        });
+        break;
+      case "map":
+        validateYamlKeys(file, value, here);
+        break;
+      case "str":
+      case "int":
+      case "bool":
+      case "null":
+        break;
+      default:
+        reject(configProblem("bad-leaf", file, "error checking config", { path: here, line: value.node.line }));
+    }
+  }
+}
+
+function typeError(v: GoValue, goType: string): string {
+  return `line ${v.node.line}: cannot unmarshal ${goTagOf(v)}${goErrorValue(v)} into ${goType}`;
+}
+
+function field(map: GoValue & { type: "map" }, name: string): GoValue | undefined {
+  let found: GoValue | undefined;
+  for (const e of map.entries) if (e.key.type === "str" && e.key.value === name) found = e.value;
+  return found;
+}
+
+function decodeString(v: GoValue | undefined, errs: string[]): string {
+  if (!v || v.type === "null") return "";
+  if (v.type === "seq" || v.type === "map") {
+    errs.push(typeError(v, "string"));
+    return "";
+  }
+  // yaml.v2 stores a scalar's own text in a string field, whatever it resolved to.
+  return v.node.kind === "scalar" ? v.node.text : "";
+}
+
+function decodeBool(v: GoValue | undefined, errs: string[]): boolean {
+  if (!v || v.type === "null") return false;
+  if (v.type === "bool") return v.value;
+  errs.push(typeError(v, "bool"));
+  return false;
+}
+
+function decodeUint32(v: GoValue | undefined, errs: string[]): number {
+  if (!v || v.type === "null") return 0;
+  if ((v.type === "int" || v.type === "uint") && v.value >= 0n && v.value <= 0xffffffffn) return Number(v.value);
+  errs.push(typeError(v, "uint32"));
+  return 0;
+}
+
+function decodeRoot(map: GoValue & { type: "map" }, errs: string[]): TypedRoot {
+  return { domain: decodeString(field(map, "domain"), errs), descriptors: decodeDescriptorList(field(map, "descriptors"), "descriptors", errs) };
+}
+
+function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string[]): TypedDescriptor[] {
+  if (!v || v.type === "null") return [];
+  if (v.type !== "seq") {
+    errs.push(typeError(v, T_DESCRIPTORS));
+    return [];
+  }
+  const out: TypedDescriptor[] = [];
+  v.items.forEach((item, i) => {
+    if (item.type === "null") return out.push(emptyDescriptor(`${path}[${i}]`, item.node.line));
+    if (item.type !== "map") return errs.push(typeError(item, "config.YamlDescriptor"));
+    const p = `${path}[${i}]`;
+    const rl = field(item, "rate_limit");
+    const rateLimit = decodeRateLimit(rl, errs);
+    const metadata = field(item, "metadata");
+    out.push({
+      key: decodeString(field(item, "key"), errs),
+      value: decodeString(field(item, "value"), errs),
+      ...(rateLimit ? { rateLimit } : {}),
+      descriptors: decodeDescriptorList(field(item, "descriptors"), `${p}.descriptors`, errs),
+      shadowMode: decodeBool(field(item, "shadow_mode"), errs),
+      detailedMetric: decodeBool(field(item, "detailed_metric"), errs),
+      valueToMetric: decodeBool(field(item, "value_to_metric"), errs),
+      shareThreshold: decodeBool(field(item, "share_threshold"), errs),
+      quotaMode: decodeBool(field(item, "quota_mode"), errs),
+      ...(metadata && metadata.type !== "null" ? { metadata: toPlain(metadata) } : {}),
+      path: p,
+      line: item.node.line,
+    });
+    return undefined;
+  });
+  return out;
+}
+
+function emptyDescriptor(path: string, line: number): TypedDescriptor {
+  return { key: "", value: "", descriptors: [], shadowMode: false, detailedMetric: false, valueToMetric: false, shareThreshold: false, quotaMode: false, path, line };
+}
+
+function decodeRateLimit(v: GoValue | undefined, errs: string[]): TypedRateLimit | undefined {
+  if (!v || v.type === "null") return undefined;
+  if (v.type !== "map") {
+    errs.push(typeError(v, T_RATE_LIMIT));
+    return undefined;
+  }
+  const rpu = field(v, "requests_per_unit");
+  return {
+    requestsPerUnit: decodeUint32(rpu, errs),
+    unit: decodeString(field(v, "unit"), errs),
+    unlimited: decodeBool(field(v, "unlimited"), errs),
+    name: decodeString(field(v, "name"), errs),
+    replaces: decodeReplaces(field(v, "replaces"), errs),
+    ...(rpu ? { requestsPerUnitNode: rpu.node } : {}),
+    node: v.node,
+  };
+}
+
+function decodeReplaces(v: GoValue | undefined, errs: string[]): string[] {
+  if (!v || v.type === "null") return [];
+  if (v.type !== "seq") {
+    errs.push(typeError(v, T_REPLACES));
+    return [];
+  }
+  return v.items.map((item) => {
+    if (item.type === "null") return "";
+    if (item.type !== "map") {
+      errs.push(typeError(item, T_REPLACE));
+      return "";
+    }
+    return decodeString(field(item, "name"), errs);
+  });
+}
+
+function toPlain(v: GoValue): unknown {
+  switch (v.type) {
+    case "str":
+    case "bool":
+    case "float":
+      return v.value;
+    case "int":
+    case "uint":
+      return Number(v.value);
+    case "null":
+      return null;
+    case "seq":
+      return v.items.map(toPlain);
+    case "map":
+      return Object.fromEntries(v.entries.map((e) => [goFormat(e.key), toPlain(e.value)]));
+  }
+}
+
+interface LoadedRule {
+  rule: RateLimitRule;
+  location: RuleLocation;
+}
+
+/** loadDescriptors: the per-descriptor checks, recursing into children; a failing subtree is skipped. */
+function loadDescriptors(
+  file: string,
+  domain: string,
+  parent: readonly DescriptorEntry[],
+  descriptors: readonly TypedDescriptor[],
+  level: DescriptorLevel,
+  warnings: ConfigProblem[],
+): LoadedRule[] {
+  const reject = (problem: ConfigProblem): never => {
+    throw new FileRejected(problem);
+  };
+  const out: LoadedRule[] = [];
+  for (const d of descriptors) {
+    const where = { path: d.path, line: d.line };
+    if (d.key === "") reject(configProblem("empty-key", file, "descriptor has empty key", where));
+    const entry: DescriptorEntry = d.value === "" ? { key: d.key } : { key: d.key, value: d.value };
+    const chain = [...parent, entry];
+    const finalKey = compositeKey(entry);
+    const fullKey = ruleFullKey(domain, chain);
+    if (level.has(finalKey)) reject(configProblem("duplicate-key", file, `duplicate descriptor composite key '${fullKey}'`, where));
+    let unit: RateLimitUnit | undefined;
+    const rl = d.rateLimit;
+    if (rl) {
+      unit = parseRateLimitUnit(rl.unit);
+      const unitWhere = { ...where, path: `${d.path}.rate_limit.unit` };
+      if (rl.unlimited && unit !== undefined) reject(configProblem("unlimited-with-unit", file, "should not specify rate limit unit when unlimited", unitWhere));
+      if (!rl.unlimited && unit === undefined) reject(configProblem("invalid-unit", file, `invalid rate limit unit '${rl.unit}'`, unitWhere));
+      const replacesWhere = { ...where, path: `${d.path}.rate_limit.replaces` };
+      for (const name of rl.replaces) {
+        if (name === "") reject(configProblem("empty-replaces", file, "should not have an empty replaces entry", replacesWhere));
+        if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", replacesWhere));
+      }
+    }
+    if (d.shareThreshold && !d.value.includes("*")) {
+      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, { ...where, path: `${d.path}.share_threshold` }));
+    }
+    const children: DescriptorLevel = new Map();
+    level.set(finalKey, children);
+    const label = ruleLabel(chain);
+    const rule: RateLimitRule = {
+      domain,
+      chain,
+      fullKey,
+      label,
+      file,
+      ...(rl
+        ? {
+            rateLimit: {
+              ...(unit !== undefined && !rl.unlimited ? { unit } : {}),
+              requestsPerUnit: rl.requestsPerUnit,
+              unlimited: rl.unlimited,
+              ...(rl.name !== "" ? { name: rl.name } : {}),
+              replaces: rl.replaces,
+            },
+          }
+        : {}),
+      shadowMode: d.shadowMode,
+      detailedMetric: d.detailedMetric,
+      valueToMetric: d.valueToMetric,
+      shareThreshold: d.shareThreshold,
+      quotaMode: d.quotaMode,
+      ...(d.metadata !== undefined ? { metadata: d.metadata } : {}),
+      hasChildren: d.descriptors.length > 0,
+    };
+    if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
+      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where));
+    }
+    if (!rl && d.descriptors.length === 0) {
+      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where));
+    }
+    out.push({
+      rule,
+      location: { file, ...(rl?.requestsPerUnitNode ? { requestsPerUnit: rl.requestsPerUnitNode } : {}), ...(rl ? { rateLimit: rl.node } : {}) },
+    });
+    out.push(...loadDescriptors(file, domain, chain, d.descriptors, children, warnings));
+  }
+  return out;
+}
+
+/** The loader's panic: the first error in a file ends that file's load. */
+class FileRejected extends Error {
+  constructor(readonly problem: ConfigProblem) {
+    super(problem.message);
+  }
+}

@@ -1,0 +1,255 @@
+import yaml from "js-yaml";
+
+/**
+ * A YAML node with its place in the source text, built from js-yaml's composition events.
+ * js-yaml resolves values but forgets where they came from; the ratelimit loader's checks need
+ * Go yaml.v2's view of every scalar (quoted or plain, line number), and byte-preserving edits
+ * need exact spans, so we keep both.
+ */
+export type SourceNode = ScalarNode | MappingNode | SequenceNode | AliasNode;
+
+interface NodeBase {
+  /** Offset of the node's first character (after anchor/tag properties for scalars). */
+  readonly start: number;
+  /** Offset just after the node's last character. */
+  readonly end: number;
+  /** 1-based line of `start`. */
+  readonly line: number;
+  readonly anchor?: string;
+  /** Explicit tag as written (`!!str`), if any. */
+  readonly tag?: string;
+}
+
+export interface ScalarNode extends NodeBase {
+  readonly kind: "scalar";
+  /** The decoded text (quotes and escapes resolved). */
+  readonly text: string;
+  readonly style: "plain" | "single" | "double" | "literal" | "folded";
+}
+
+export interface MappingNode extends NodeBase {
+  readonly kind: "mapping";
+  readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>;
+  readonly flow: boolean;
+}
+
+export interface SequenceNode extends NodeBase {
+  readonly kind: "sequence";
+  readonly items: readonly SourceNode[];
+}
+
+export interface AliasNode extends NodeBase {
+  readonly kind: "alias";
+  readonly name: string;
+  /** The anchored node it refers to. */
+  readonly target: SourceNode;
+}
+
+/** A YAML syntax error, located. */
+export class YamlSyntaxError extends Error {
+  constructor(
+    readonly reason: string,
+    /** 1-based line. */
+    readonly line: number,
+  ) {
+    super(`yaml: line ${line}: ${reason}`);
+  }
+}
+
+/** Nesting deeper than this is refused (js-yaml's own guard), keeping parse time and stack bounded. */
+export const MAX_YAML_DEPTH = 100;
+
+interface Frame {
+  start: number;
+  children: Frame[];
+  end: number;
+  kind: string | null;
+  result: unknown;
+}
+
+/** Line index: offsets at which each line starts, for offset → line lookups. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+/**
+ * Parse the first YAML document of `text` into a source tree (null for an empty document).
+ * Later documents are ignored, as Go's yaml.Unmarshal ignores them.
+ * Throws YamlSyntaxError for malformed YAML.
+ */
+export function parseYamlSource(text: string): SourceNode | null {
+  const root: Frame = { start: 0, children: [], end: text.length, kind: null, result: undefined };
+  const stack: Frame[] = [root];
+  try {
+    yaml.loadAll(text, undefined, {
+      schema: yaml.FAILSAFE_SCHEMA,
+      json: true, // duplicate keys: last wins, as in yaml.v2's non-strict Unmarshal
+      listener(event, state) {
+        if (event === "open") {
+          const frame: Frame = { start: state.position, children: [], end: -1, kind: null, result: undefined };
+          stack[stack.length - 1]?.children.push(frame);
+          stack.push(frame);
+        } else {
+          const frame = stack.pop();
+          if (frame) {
+            frame.end = state.position;
+            frame.kind = state.kind;
+            frame.result = state.result;
+          }
+        }
+      },
+    });
+  } catch (error) {
+    throw toSyntaxError(error, text);
+  }
+  const first = root.children[0];
+  if (!first) return null;
+  const builder = new SourceTreeBuilder(text);
+  return builder.build(first);
+}
+
+function toSyntaxError(error: unknown, text: string): YamlSyntaxError {
+  if (error instanceof yaml.YAMLException) {
+    const line = (error.mark?.line ?? new LineIndex(text).lineOf(text.length) - 1) + 1;
+    return new YamlSyntaxError(goWording(error.reason ?? error.message), line);
+  }
+  if (error instanceof RangeError) return new YamlSyntaxError("document nesting too deep", 1);
+  throw error;
+}
+
+/** Go yaml.v2's wording for the syntax errors whose meaning both parsers share. */
+function goWording(reason: string): string {
+  if (/^unexpected end of the stream within a (single|double) quoted scalar/.test(reason)) {
+    return "found unexpected end of stream";
+  }
+  if (reason.startsWith("nesting exceeded maxDepth")) return `exceeded max depth of ${MAX_YAML_DEPTH}`;
+  if (reason.startsWith("tab characters must not be used in indentation")) {
+    return "found character that cannot start any token";
+  }
+  if (reason.startsWith("unidentified alias")) return reason.replace("unidentified alias", "unknown anchor") + " referenced";
+  return reason;
+}
+
+class SourceTreeBuilder {
+  private readonly anchors = new Map<string, SourceNode>();
+  private readonly lines: LineIndex;
+  constructor(private readonly text: string) {
+    this.lines = new LineIndex(text);
+  }
+
+  build(frame: Frame): SourceNode {
+    // js-yaml opens a wrapper frame around a node with properties (anchor, tag): descend to the node itself.
+    let node = frame;
+    while (node.children.length === 1 && node.kind !== "mapping" && node.kind !== "sequence") {
+      const only = node.children[0] as Frame;
+      if (only.kind === "mapping" || only.kind === "sequence" || only.kind === "scalar" || only.children.length > 0) {
+        node = { ...only, start: Math.min(node.start, only.start) };
+      } else break;
+    }
+    let pos = this.skipSpace(node.start);
+    let anchor: string | undefined;
+    let tag: string | undefined;
+    // Node properties: `&anchor`, `!tag`, in either order.
+    for (;;) {
+      const c = this.text[pos];
+      if (c === "&" || c === "!") {
+        const m = /^[&!][^\s,\[\]{}]*/.exec(this.text.slice(pos, pos + 1024));
+        const prop = m?.[0] ?? c;
+        if (c === "&") anchor = prop.slice(1);
+        else tag = prop;
+        pos = this.skipSpace(pos + prop.length);
+      } else break;
+    }
+    const start = pos;
+    const line = this.lines.lineOf(start);
+    let result: SourceNode;
+    if (this.text[start] === "*") {
+      const name = /^\*([^\s,\[\]{}]+)/.exec(this.text.slice(start, start + 1024))?.[1] ?? "";
+      const target = this.anchors.get(name);
+      if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, line);
+      result = { kind: "alias", name, target, start, end: start + 1 + name.length, line };
+    } else if (node.kind === "mapping") {
+      const children = node.children.map((f) => this.build(f));
+      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
+      for (let i = 0; i + 1 < children.length; i += 2) pairs.push([children[i] as SourceNode, children[i + 1] as SourceNode]);
+      if (children.length % 2 === 1) {
+        // A key without a value node (`key:` at the end of a flow map) decodes to null.
+        const key = children[children.length - 1] as SourceNode;
+        pairs.push([key, this.nullAt(key.end)]);
+      }
+      result = { kind: "mapping", pairs, flow: this.text[start] === "{", start, end: this.trimEnd(node.end), line, ...props(anchor, tag) };
+    } else if (node.kind === "sequence") {
+      result = { kind: "sequence", items: node.children.map((f) => this.build(f)), start, end: this.trimEnd(node.end), line, ...props(anchor, tag) };
+    } else {
+      const text = typeof node.result === "string" ? node.result : "";
+      const c = this.text[start];
+      const style = c === '"' ? "double" : c === "'" ? "single" : c === "|" ? "literal" : c === ">" ? "folded" : "plain";
+      const end = node.kind === "scalar" ? this.trimEnd(node.end) : start;
+      result = { kind: "scalar", text, style, start, end: Math.max(start, end), line, ...props(anchor, tag) };
+    }
+    if (anchor !== undefined) this.anchors.set(anchor, result);
+    return result;
+  }
+
+  private nullAt(offset: number): ScalarNode {
+    return { kind: "scalar", text: "", style: "plain", start: offset, end: offset, line: this.lines.lineOf(offset) };
+  }
+
+  /** Skip white space, line breaks, comments and the `- `/`? `/`: ` indicators js-yaml leaves before a node. */
+  private skipSpace(pos: number): number {
+    const t = this.text;
+    for (;;) {
+      const c = t[pos];
+      if (c === " " || c === "\t" || c === "\n" || c === "\r") pos++;
+      else if (c === "#") {
+        const nl = t.indexOf("\n", pos);
+        pos = nl === -1 ? t.length : nl + 1;
+      } else return pos;
+    }
+  }
+
+  /** js-yaml reports a node's end after trailing blanks and comments: step back to its last character. */
+  private trimEnd(end: number): number {
+    const t = this.text;
+    // Drop a trailing comment on the last line, then blanks.
+    let e = end;
+    for (;;) {
+      while (e > 0 && /[ \t\r\n]/.test(t[e - 1] ?? "")) e--;
+      const lineStart = t.lastIndexOf("\n", e - 1) + 1;
+      const hash = commentStart(t.slice(lineStart, e));
+      if (hash === -1) return e;
+      e = lineStart + hash;
+    }
+  }
+}
+
+/** Offset of a `#` comment in one line of YAML, ignoring `#` inside quotes or not preceded by a blank. */
+function commentStart(line: string): number {
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      if (i === 0 || /[\s:\[{,-]/.test(line[i - 1] ?? "")) quote = c;
+    } else if (c === "#" && (i === 0 || line[i - 1] === " " || line[i - 1] === "\t")) return i;
+  }
+  return -1;
+}
+
+function props(anchor: string | undefined, tag: string | undefined): { anchor?: string; tag?: string } {
+  return { ...(anchor !== undefined ? { anchor } : {}), ...(tag !== undefined ? { tag } : {}) };
+}
