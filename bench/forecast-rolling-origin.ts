@@ -1,0 +1,147 @@
+/**
+ * Rolling-origin benchmark of the forecast engine against the static-limit anchors, with the
+ * protocol of ../shared/data/README.md: origins at 00:00 UTC of each of the last 7 complete days
+ * (ELB: 5), at most 21 days of history before each, horizon 24 h; plus one 7-day horizon per series.
+ *
+ *   node dist/bench/forecast-rolling-origin.js [--quick] [--json]
+ *
+ * --quick skips the Prophet-band anchor (a full-resolution Prophet fit per origin, ~1-3 s each).
+ */
+import { runForecastJob } from "../forecaster/engine/forecast-job.js";
+import { DEFAULT_FORECAST_SETTINGS, type ForecastSettings } from "../forecaster/logic/settings.js";
+import { quantile, median } from "../forecaster/logic/stats.js";
+import type { RuleSeries } from "../forecaster/traffic.js";
+import { maxOfWeekTimes, originalFormula, prophetUpperMax, seasonalNaiveUpperMax, type History } from "./anchors.js";
+import { ANCHOR_SERIES, loadSeries, sharedDataDir } from "./shared-data.js";
+
+const DAY_MS = 86_400_000;
+const HISTORY_DAYS = 21;
+
+interface Outcome {
+  readonly series: string;
+  readonly originMs: number;
+  readonly horizonDays: number;
+  readonly limit: number;
+  readonly actualPeak: number;
+  readonly breached: boolean;
+  readonly throttledShare: number;
+  readonly excessShare: number;
+  readonly ms: number;
+  readonly note?: string;
+}
+
+type Method = { readonly name: string; readonly limit: (h: History, series: RuleSeries) => { limit: number; note?: string } };
+
+function methods(settings: ForecastSettings, withProphet: boolean): Method[] {
+  const list: Method[] = [
+    {
+      name: "trendmaster engine",
+      limit: (h, series) => {
+        const outcome = runForecastJob({
+          fullKey: series.fullKey,
+          unit: "step",
+          series: { ...series, samples: series.samples.filter((s) => s.timestampMs < h.originMs && s.timestampMs >= h.originMs - HISTORY_DAYS * DAY_MS) },
+          settings: { ...settings, horizonHours: h.horizonMs / 3_600_000 },
+          nowMs: h.originMs - 1,
+        });
+        const r = outcome.recommendation;
+        return { limit: r.recommended, note: `${r.model}/${r.confidence}${r.keptCurrent ? "/kept" : ""}` };
+      },
+    },
+    { name: "max of last 7 days x 1.2", limit: (h) => ({ limit: maxOfWeekTimes(h, 1.2) }) },
+    { name: "seasonal-naive upper 95% max", limit: (h) => ({ limit: seasonalNaiveUpperMax(h) }) },
+    { name: "original formula 3.6 x p95(19-23h)", limit: (h) => ({ limit: originalFormula(h) }) },
+  ];
+  if (withProphet) list.push({ name: "Prophet upper 95% max (augurs)", limit: (h) => ({ limit: prophetUpperMax(h) }) });
+  return list;
+}
+
+function evaluate(method: Method, series: RuleSeries, originMs: number, horizonDays: number): Outcome {
+  const horizonMs = horizonDays * DAY_MS;
+  const before = series.samples.filter((s) => s.timestampMs < originMs && s.timestampMs >= originMs - HISTORY_DAYS * DAY_MS);
+  const after = series.samples.filter((s) => s.timestampMs >= originMs && s.timestampMs < originMs + horizonMs && Number.isFinite(s.value));
+  const history: History = { timesMs: before.map((s) => s.timestampMs), values: before.map((s) => s.value), stepSeconds: series.stepSeconds, originMs, horizonMs };
+  const started = performance.now();
+  const { limit, note } = method.limit(history, series);
+  const ms = performance.now() - started;
+  const values = after.map((s) => s.value);
+  const total = values.reduce((a, v) => a + v, 0);
+  const excess = values.reduce((a, v) => a + Math.max(0, v - limit), 0);
+  const actualPeak = Math.max(...values);
+  return {
+    series: series.fullKey, originMs, horizonDays, limit, actualPeak, ms,
+    breached: values.some((v) => v > limit),
+    throttledShare: values.filter((v) => v > limit).length / values.length,
+    excessShare: total > 0 ? excess / total : 0,
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+/** 00:00 UTC of each of the last `count` complete days of the series (the day after the last one starts a new day). */
+function dailyOrigins(series: RuleSeries, count: number, horizonDays: number): number[] {
+  const lastMs = series.samples[series.samples.length - 1]!.timestampMs;
+  const lastCompleteDayEnd = Math.floor((lastMs + series.stepSeconds * 1000) / DAY_MS) * DAY_MS;
+  return Array.from({ length: count }, (_v, k) => lastCompleteDayEnd - (count - k) * DAY_MS).filter((o) => o + horizonDays * DAY_MS <= lastCompleteDayEnd);
+}
+
+interface Summary { method: string; horizon: string; origins: number; exceeded: number; meanThrottled: number; meanExcess: number; medianHeadroom: number; p90Headroom: number; msPerOrigin: number }
+
+function summarize(method: string, horizon: string, outcomes: readonly Outcome[]): Summary {
+  const headroom = outcomes.map((o) => o.limit / o.actualPeak);
+  const avg = (xs: number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
+  return {
+    method, horizon, origins: outcomes.length,
+    exceeded: outcomes.filter((o) => o.breached).length / outcomes.length,
+    meanThrottled: avg(outcomes.map((o) => o.throttledShare)),
+    meanExcess: avg(outcomes.map((o) => o.excessShare)),
+    medianHeadroom: median(headroom),
+    p90Headroom: quantile(headroom, 0.9),
+    msPerOrigin: median(outcomes.map((o) => o.ms)),
+  };
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const dir = sharedDataDir();
+  if (dir === undefined) {
+    process.stderr.write("bench: ../shared/data not found beside the repository: nothing to benchmark\n");
+    return 1;
+  }
+  const list = methods(DEFAULT_FORECAST_SETTINGS, !args.includes("--quick"));
+  const all: Record<string, Outcome[]> = {};
+  for (const spec of ANCHOR_SERIES) {
+    const series = loadSeries(dir, spec.file, spec.name);
+    const daily = dailyOrigins(series, spec.origins, 1);
+    const [weekOrigin] = dailyOrigins(series, 7, 7);
+    for (const method of list) {
+      for (const origin of daily) (all[`${method.name}|24h`] ??= []).push(evaluate(method, series, origin, 1));
+      if (weekOrigin !== undefined) (all[`${method.name}|7d`] ??= []).push(evaluate(method, series, weekOrigin, 7));
+    }
+    process.stderr.write(`  ${spec.name}: ${daily.length} daily origins${weekOrigin !== undefined ? " + one 7-day" : ""}\n`);
+  }
+  const summaries = Object.entries(all).map(([key, outcomes]) => {
+    const [method, horizon] = key.split("|") as [string, string];
+    return summarize(method, horizon, outcomes);
+  });
+  if (args.includes("--json")) {
+    process.stdout.write(JSON.stringify({ summaries, outcomes: all }, null, 2) + "\n");
+    return 0;
+  }
+  const header = ["method", "horizon", "origins", "exceeded", "mean throttled", "mean excess vol", "median L/peak", "p90 L/peak", "ms/origin"];
+  const rows = summaries.map((s) => [s.method, s.horizon, String(s.origins), pct(s.exceeded), pct(s.meanThrottled), pct(s.meanExcess), s.medianHeadroom.toFixed(2), s.p90Headroom.toFixed(2), s.msPerOrigin.toFixed(1)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
+  if (args.includes("--detail")) {
+    for (const o of all["trendmaster engine|24h"] ?? []) {
+      process.stdout.write(`${o.series} ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.ms.toFixed(0)}ms\n`);
+    }
+  }
+  return 0;
+}
+
+process.exitCode = await main();

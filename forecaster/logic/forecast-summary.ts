@@ -1,0 +1,60 @@
+import type { RuleSeries } from "../traffic.js";
+import { choosePeakEstimate, type CandidateForecast, type PeakChoice } from "./peak-calibration.js";
+import { rulePeakCandidates } from "./peak-predictors.js";
+import type { ForecastSummary } from "./recommend.js";
+import { aggregateSeries } from "./resample.js";
+import { prepareSeries, type PreparedSeries } from "./series-prep.js";
+import type { ForecastSettings, ModelName } from "./settings.js";
+import { maxOf } from "./stats.js";
+import { unitSeconds, type LimitUnit } from "./units-conversion.js";
+
+const DAY_SECONDS = 86_400;
+/** Fewer backtest origins than this and a model's calibration is not trusted at all. */
+export const MIN_BACKTEST_ORIGINS = 3;
+
+/**
+ * The series as the forecast sees it: the last maxHistoryDays before nowMs, cleaned, and summed to
+ * the rule's unit when the unit is longer than the step but fits in the horizon, so that the peak
+ * is the peak count of one unit window (not the per-step peak times the unit's length).
+ */
+export function prepareForForecast(series: RuleSeries, unit: LimitUnit, nowMs: number, settings: ForecastSettings): { prepared: PreparedSeries; atStep: PreparedSeries } {
+  const fromMs = nowMs - settings.maxHistoryDays * DAY_SECONDS * 1000;
+  const recent = { ...series, samples: series.samples.filter((s) => s.timestampMs >= fromMs && s.timestampMs <= nowMs) };
+  const prepared = prepareSeries(recent, settings);
+  const unitLength = unitSeconds(unit, series.stepSeconds);
+  const factor = unitLength > series.stepSeconds && unitLength <= settings.horizonHours * 3600 ? Math.round(unitLength / series.stepSeconds) : 1;
+  return { prepared, atStep: aggregateSeries(prepared, factor) };
+}
+
+/** Horizon in steps of the given series. */
+export function horizonSteps(stepSeconds: number, settings: ForecastSettings): number {
+  return Math.max(1, Math.round((settings.horizonHours * 3600) / stepSeconds));
+}
+
+/** The rule-of-thumb candidates computed here (pure); fitted models come from the engine. */
+export function ruleCandidates(series: PreparedSeries, settings: ForecastSettings): CandidateForecast[] {
+  return rulePeakCandidates(series, series.raw.length, horizonSteps(series.stepSeconds, settings), settings.models, settings.calibrationOrigins);
+}
+
+export const FITTED_MODELS: readonly ModelName[] = ["mstl-ets", "prophet"];
+
+/** Combines all candidates into what recommendLimit needs. */
+export function summarizeForecast(series: PreparedSeries, candidates: readonly CandidateForecast[], settings: ForecastSettings): { summary: ForecastSummary; choice: PeakChoice } {
+  const historyDays = (series.raw.length * series.stepSeconds) / DAY_SECONDS;
+  const week = Math.round((7 * DAY_SECONDS) / series.stepSeconds);
+  const lastWeekCleanPeak = Math.max(0, maxOf(series.clean, series.raw.length - week).value);
+  const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS);
+  const reason =
+    choice.estimate !== undefined
+      ? undefined
+      : `no model usable: ${choice.considered.map((c) => `${c.model}: ${c.rejected ?? "?"}`).join("; ") || "none configured"}`;
+  const summary: ForecastSummary = {
+    stepSeconds: series.stepSeconds,
+    lastWeekCleanPeak,
+    historyDays,
+    anomalies: series.anomalies,
+    ...(choice.estimate ? { estimate: choice.estimate } : {}),
+    ...(reason ? { lowConfidenceReason: reason } : {}),
+  };
+  return { summary, choice };
+}

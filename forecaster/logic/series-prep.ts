@@ -1,0 +1,169 @@
+import type { RuleSeries } from "../traffic.js";
+import type { ForecastSettings } from "./settings.js";
+import { median } from "./stats.js";
+
+/** An isolated spike or drop kept out of model fitting; reported with its time and size. */
+export interface Anomaly {
+  readonly atMs: number;
+  /** What the source reported (requests per step). */
+  readonly value: number;
+  /** What the series' own neighbourhood says the value should have been. */
+  readonly expected: number;
+}
+
+/** A series on a regular grid, NaN-free, in requests per step. Index i is at startMs + i * step. */
+export interface PreparedSeries {
+  readonly startMs: number;
+  readonly stepSeconds: number;
+  /** What traffic did, gaps filled: realised peaks are measured on this. */
+  readonly raw: Float64Array;
+  /** raw with anomalies replaced by their expected value: models are fit on this. */
+  readonly clean: Float64Array;
+  /** 1 where the value was missing (gap, NaN, counter reset) and was filled in. */
+  readonly imputed: Uint8Array;
+  readonly anomalies: readonly Anomaly[];
+  readonly missingSteps: number;
+  readonly resetSteps: number;
+}
+
+type CleaningSettings = Pick<
+  ForecastSettings,
+  "anomalySigmas" | "anomalyMinRelative" | "anomalyMaxRunMinutes" | "maxInterpolatedGapMinutes"
+>;
+
+/**
+ * Puts a series on its regular grid, fills gaps, drops counter resets and separates isolated
+ * anomalies from genuine (recurring or lasting) peaks.
+ */
+export function prepareSeries(series: RuleSeries, settings: CleaningSettings): PreparedSeries {
+  const stepMs = series.stepSeconds * 1000;
+  const finite = series.samples.filter((s) => Number.isFinite(s.timestampMs));
+  if (finite.length === 0 || !(stepMs > 0)) {
+    return { startMs: 0, stepSeconds: series.stepSeconds, raw: new Float64Array(0), clean: new Float64Array(0), imputed: new Uint8Array(0), anomalies: [], missingSteps: 0, resetSteps: 0 };
+  }
+  const sorted = [...finite].sort((a, b) => a.timestampMs - b.timestampMs);
+  const startMs = sorted[0]!.timestampMs;
+  const length = Math.round((sorted[sorted.length - 1]!.timestampMs - startMs) / stepMs) + 1;
+  const grid = new Float64Array(length).fill(Number.NaN);
+  let resetSteps = 0;
+  for (const s of sorted) {
+    // A negative increase is a counter reset the source did not correct: the true count is unknown.
+    if (s.value < 0) resetSteps++;
+    grid[Math.round((s.timestampMs - startMs) / stepMs)] = s.value >= 0 ? s.value : Number.NaN;
+  }
+  const imputed = new Uint8Array(length);
+  for (let i = 0; i < length; i++) if (!Number.isFinite(grid[i]!)) imputed[i] = 1;
+  const missingSteps = imputed.reduce((n, m) => n + m, 0);
+  const stepsPerDay = Math.round(86_400 / series.stepSeconds);
+  fillGaps(grid, imputed, stepsPerDay, Math.floor((settings.maxInterpolatedGapMinutes * 60) / series.stepSeconds));
+  const { clean, anomalies } = removeAnomalies(grid, imputed, stepsPerDay, series.stepSeconds, settings);
+  const found = anomalies.map((i) => ({ atMs: startMs + i * stepMs, value: grid[i]!, expected: clean[i]! }));
+  return { startMs, stepSeconds: series.stepSeconds, raw: grid, clean, imputed, anomalies: found, missingSteps, resetSteps };
+}
+
+/** Short gaps: straight line between the neighbours. Long ones: the same time one day earlier (or later). */
+function fillGaps(values: Float64Array, missing: Uint8Array, stepsPerDay: number, maxLinearSteps: number): void {
+  const n = values.length;
+  let i = 0;
+  while (i < n) {
+    if (!missing[i]) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < n && missing[end]) end++;
+    const before = i > 0 ? values[i - 1]! : Number.NaN;
+    const after = end < n ? values[end]! : Number.NaN;
+    const runLength = end - i;
+    for (let j = i; j < end; j++) {
+      const dayBefore = j - stepsPerDay >= 0 && stepsPerDay > 1 ? values[j - stepsPerDay]! : Number.NaN;
+      const dayAfter = j + stepsPerDay < n && stepsPerDay > 1 && !missing[j + stepsPerDay] ? values[j + stepsPerDay]! : Number.NaN;
+      if (runLength <= maxLinearSteps && Number.isFinite(before) && Number.isFinite(after)) {
+        values[j] = before + ((after - before) * (j - i + 1)) / (runLength + 1);
+      } else if (Number.isFinite(dayBefore)) {
+        values[j] = dayBefore;
+      } else if (Number.isFinite(dayAfter)) {
+        values[j] = dayAfter;
+      } else {
+        values[j] = Number.isFinite(before) ? before : Number.isFinite(after) ? after : 0;
+      }
+    }
+    i = end;
+  }
+}
+
+/**
+ * A point is anomalous when it sits far (robust sigmas and a relative margin) from what the same
+ * time of day looks like on the surrounding days, and the excursion is short. A peak that recurs
+ * at the same time every day is part of that neighbourhood, so it is kept; one that lasts longer
+ * than anomalyMaxRunMinutes is a change of regime, also kept.
+ */
+function removeAnomalies(
+  values: Float64Array,
+  imputed: Uint8Array,
+  stepsPerDay: number,
+  stepSeconds: number,
+  settings: CleaningSettings,
+): { clean: Float64Array; anomalies: number[] } {
+  const n = values.length;
+  const expected = new Float64Array(n);
+  const spread = new Float64Array(n);
+  const direction = new Int8Array(n);
+  const neighbours: number[] = [];
+  for (let i = 0; i < n; i++) {
+    neighbours.length = 0;
+    if (stepsPerDay >= 4) {
+      for (let d = -3; d <= 3; d++) {
+        if (d === 0) continue;
+        for (let s = -1; s <= 1; s++) {
+          const j = i + d * stepsPerDay + s;
+          if (j >= 0 && j < n && !imputed[j]) neighbours.push(values[j]!);
+        }
+      }
+    }
+    if (neighbours.length < 6) {
+      // Too little seasonal context (short or coarse series): compare with the points around it.
+      for (let s = -6; s <= 6; s++) {
+        const j = i + s;
+        if (s !== 0 && j >= 0 && j < n && !imputed[j]) neighbours.push(values[j]!);
+      }
+    }
+    if (neighbours.length === 0) {
+      expected[i] = values[i]!;
+      continue;
+    }
+    const center = median(neighbours);
+    expected[i] = center;
+    spread[i] = 1.4826 * median(neighbours.map((v) => Math.abs(v - center)));
+  }
+  // A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle.
+  const spreadFloor = Math.max(1, 0.25 * median(spread));
+  for (let i = 0; i < n; i++) {
+    if (imputed[i]) continue;
+    const deviation = values[i]! - expected[i]!;
+    const sigma = Math.max(spread[i]!, spreadFloor, Math.sqrt(Math.max(expected[i]!, 0)));
+    const far = Math.abs(deviation) > settings.anomalySigmas * sigma;
+    const relative = Math.abs(deviation) > settings.anomalyMinRelative * Math.max(expected[i]!, 1);
+    if (far && relative) direction[i] = deviation > 0 ? 1 : -1;
+  }
+  const maxRun = Math.max(1, Math.floor((settings.anomalyMaxRunMinutes * 60) / stepSeconds));
+  const clean = Float64Array.from(values);
+  const anomalies: number[] = [];
+  let i = 0;
+  while (i < n) {
+    if (direction[i] === 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < n && direction[end] === direction[i]) end++;
+    if (end - i <= maxRun) {
+      for (let j = i; j < end; j++) {
+        clean[j] = expected[j]!;
+        anomalies.push(j);
+      }
+    }
+    i = end;
+  }
+  return { clean, anomalies };
+}
