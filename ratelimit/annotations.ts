@@ -9,3 +9,10 @@ export const ANNOTATIONS = Object.freeze({
   /** Full keys of the rules the forecaster changed in its last write (JSON array). */
   rulesChanged: "trendmaster.io/rules-changed",
 });
+
+/**
+ * Stamped by the mutating webhook on every write it admits: the digest of the data it let through.
+ * A ratelimit-config whose data does not match its stamp was written while the webhook was not
+ * in the path (failurePolicy Ignore during an outage): the forecaster reports it as unguarded.
+ */
+export const GUARDED_DIGEST_ANNOTATION = "trendmaster.io/guarded-digest";
