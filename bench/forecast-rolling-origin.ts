@@ -111,7 +111,12 @@ async function main(): Promise<number> {
     process.stderr.write("bench: ../shared/data not found beside the repository: nothing to benchmark\n");
     return 1;
   }
-  const list = methods(DEFAULT_FORECAST_SETTINGS, !args.includes("--quick"));
+  // --set key=value overrides one engine setting (numbers or strings), for tuning runs.
+  const overrides = Object.fromEntries(args.filter((a) => a.startsWith("--set=")).map((a) => {
+    const [key, value] = a.slice(6).split("=") as [string, string];
+    return [key, Number.isFinite(Number(value)) ? Number(value) : value];
+  }));
+  const list = methods({ ...DEFAULT_FORECAST_SETTINGS, ...overrides }, !args.includes("--quick"));
   const all: Record<string, Outcome[]> = {};
   for (const spec of ANCHOR_SERIES) {
     const series = loadSeries(dir, spec.file, spec.name);
@@ -137,7 +142,7 @@ async function main(): Promise<number> {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
   if (args.includes("--detail")) {
-    for (const o of all["trendmaster engine|24h"] ?? []) {
+    for (const o of [...(all["trendmaster engine|24h"] ?? []), ...(all["trendmaster engine|7d"] ?? [])]) {
       process.stdout.write(`${o.series} ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.ms.toFixed(0)}ms\n`);
     }
   }

@@ -6,6 +6,7 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 /** Each command is loaded on demand so `trendmaster validate` never pays for the forecaster's WASM. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: { summary: "check ratelimit config files or ConfigMap manifests as the ratelimit service loads them", load: async () => (await import("./validate.js")).validateCommand },
+  backtest: { summary: "fit on a timestamp,value CSV, recommend a static limit and score it on a holdout", load: async () => (await import("./backtest.js")).backtestCommand },
 };
 
 function usage(): string {

@@ -1,5 +1,5 @@
 import type { RuleSeries } from "../traffic.js";
-import { choosePeakEstimate, type CandidateForecast, type PeakChoice } from "./peak-calibration.js";
+import { choosePeakEstimate, type CandidateForecast, type PeakChoice, type PeakEstimate } from "./peak-calibration.js";
 import { rulePeakCandidates } from "./peak-predictors.js";
 import type { ForecastSummary } from "./recommend.js";
 import { aggregateSeries } from "./resample.js";
@@ -43,18 +43,31 @@ export function summarizeForecast(series: PreparedSeries, candidates: readonly C
   const historyDays = (series.raw.length * series.stepSeconds) / DAY_SECONDS;
   const week = Math.round((7 * DAY_SECONDS) / series.stepSeconds);
   const lastWeekCleanPeak = Math.max(0, maxOf(series.clean, series.raw.length - week).value);
-  const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS);
-  const reason =
-    choice.estimate !== undefined
+  const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS, settings.combine);
+  if (choice.estimate !== undefined) {
+    return { summary: { stepSeconds: series.stepSeconds, lastWeekCleanPeak, historyDays, anomalies: series.anomalies, estimate: choice.estimate }, choice };
+  }
+  const reason = `no model could be backtested (${choice.considered.map((c) => `${c.model}: ${c.rejected ?? "?"}`).join("; ") || "none configured"})`;
+  // Without a backtest there is no calibration: a fixed prior ratio on the recent peak gives a
+  // number to report, and the low confidence keeps the current limit in force.
+  const recent = candidates.find((c) => c.model === "recent-peak" && c.peak > 0);
+  const estimate: PeakEstimate | undefined =
+    recent === undefined
       ? undefined
-      : `no model usable: ${choice.considered.map((c) => `${c.model}: ${c.rejected ?? "?"}`).join("; ") || "none configured"}`;
+      : {
+          model: "recent-peak",
+          quantilePeak: recent.peak * settings.uncalibratedPeakRatio,
+          expectedPeak: recent.peak,
+          peakAtMs: recent.peakAtMs,
+          calibration: { quantileRatio: settings.uncalibratedPeakRatio, medianRatio: 1, meanHeadroom: Number.NaN, pairs: 0 },
+        };
   const summary: ForecastSummary = {
     stepSeconds: series.stepSeconds,
     lastWeekCleanPeak,
     historyDays,
     anomalies: series.anomalies,
-    ...(choice.estimate ? { estimate: choice.estimate } : {}),
-    ...(reason ? { lowConfidenceReason: reason } : {}),
+    lowConfidenceReason: reason,
+    ...(estimate ? { estimate } : {}),
   };
   return { summary, choice };
 }

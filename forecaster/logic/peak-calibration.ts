@@ -65,6 +65,9 @@ export interface PeakEstimate {
   readonly calibration: Calibration;
 }
 
+/** How eligible candidates become one estimate; see docs/forecast-formula.md. */
+export type PeakCombination = "tightest" | "median" | "upper-median";
+
 export interface PeakChoice {
   readonly estimate?: PeakEstimate;
   /** Per model: its calibration, or why it was not eligible. */
@@ -76,8 +79,9 @@ export interface PeakChoice {
  * (lowest mean limit/peak at the target quantile): every candidate is made equally safe by its
  * calibration, so the one with the steadiest ratios wins.
  */
-export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: number, minPairs: number): PeakChoice {
+export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: number, minPairs: number, combine: PeakCombination = "tightest"): PeakChoice {
   const considered: { model: ModelName; calibration?: Calibration; rejected?: string }[] = [];
+  const eligible: PeakEstimate[] = [];
   let best: PeakEstimate | undefined;
   for (const c of candidates) {
     if (c.error !== undefined || !(c.peak > 0)) {
@@ -90,15 +94,16 @@ export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: 
       continue;
     }
     considered.push({ model: c.model, calibration });
-    if (best === undefined || calibration.meanHeadroom < best.calibration.meanHeadroom) {
-      best = {
-        model: c.model,
-        quantilePeak: c.peak * calibration.quantileRatio,
-        expectedPeak: c.peak * calibration.medianRatio,
-        peakAtMs: c.peakAtMs,
-        calibration,
-      };
-    }
+    const estimate = { model: c.model, quantilePeak: c.peak * calibration.quantileRatio, expectedPeak: c.peak * calibration.medianRatio, peakAtMs: c.peakAtMs, calibration };
+    eligible.push(estimate);
+    if (best === undefined || calibration.meanHeadroom < best.calibration.meanHeadroom) best = estimate;
+  }
+  if (combine === "median" && eligible.length > 0) {
+    const sorted = [...eligible].sort((a, b) => a.quantilePeak - b.quantilePeak);
+    best = sorted[Math.floor((sorted.length - 1) / 2)];
+  } else if (combine === "upper-median" && eligible.length > 0) {
+    const sorted = [...eligible].sort((a, b) => a.quantilePeak - b.quantilePeak);
+    best = sorted[Math.floor(sorted.length / 2)];
   }
   return best === undefined ? { considered } : { estimate: best, considered };
 }

@@ -10,12 +10,13 @@ export type Confidence = "high" | "medium" | "low";
 export interface ForecastSummary {
   /** Step the estimate and peaks below are counted in (the series' step, or the unit it was aggregated to). */
   readonly stepSeconds: number;
-  /** Absent when no model produced a trustworthy estimate; lowConfidenceReason says why. */
+  /** Absent when no model produced any estimate. */
   readonly estimate?: PeakEstimate;
   /** Largest clean (anomaly-free) value of the last 7 days. */
   readonly lastWeekCleanPeak: number;
   readonly historyDays: number;
   readonly anomalies: readonly Anomaly[];
+  /** Set when the estimate (if any) is not trustworthy: forces low confidence. */
   readonly lowConfidenceReason?: string;
 }
 
@@ -89,7 +90,10 @@ export function recommendLimit(input: RecommendInput): Recommendation {
     };
   }
 
-  if (confidence.level === "low" || estimate === undefined || quantilePeak === undefined || expectedPeak === undefined) {
+  // Low confidence keeps the current limit; a bare series (backtest) has none to keep, so it gets
+  // the estimate, still marked low.
+  const keep = confidence.level === "low" && currentLimit !== undefined;
+  if (keep || estimate === undefined || quantilePeak === undefined || expectedPeak === undefined) {
     const why = confidence.reason ?? "no trustworthy forecast";
     return {
       recommended: current, keptCurrent: true, confidence: "low", model, anomalies, boundsApplied: [],
@@ -129,11 +133,12 @@ export function recommendLimit(input: RecommendInput): Recommendation {
     recommended = ceiling;
     boundsApplied.push(`ceiling ${fmt(ceiling)}`);
   }
-  const band = bandFor(recommended, expectedPeak, settings);
+  const band = confidence.level === "low" ? undefined : bandFor(recommended, expectedPeak, settings);
+  if (confidence.level === "low") boundsApplied.push(`low confidence (${confidence.reason ?? "?"}): no current limit to keep`);
   const was = currentLimit === undefined ? "" : ` (was ${fmt(currentLimit)})`;
   const bounds = boundsApplied.length === 0 ? "none" : boundsApplied.join(", ");
   return {
-    recommended, keptCurrent: false, confidence: confidence.level, band, peak: peak!, quantilePeak, model, boundsApplied, anomalies,
+    recommended, keptCurrent: false, confidence: confidence.level, ...(band ? { band } : {}), peak: peak!, quantilePeak, model, boundsApplied, anomalies,
     explanation:
       `${input.fullKey}: ${fmt(recommended)}/${unitName}${was}: p${Math.round(settings.quantile * 100)} of the ${settings.horizonHours}h peak ${fmt(Math.ceil(quantilePeak))}` +
       ` +${Math.round(headroom * 100)}% headroom; ${peakText}; model ${model}, confidence ${confidence.level}; bounds: ${bounds}`,
@@ -146,11 +151,14 @@ function bandFor(recommended: number, expectedPeak: number, settings: ForecastSe
 }
 
 function assessConfidence(forecast: ForecastSummary, settings: ForecastSettings): { level: Confidence; reason?: string } {
+  if (forecast.estimate === undefined && forecast.lowConfidenceReason !== undefined) return { level: "low", reason: forecast.lowConfidenceReason };
   if (forecast.historyDays < settings.minHistoryDays) {
     return { level: "low", reason: `${forecast.historyDays.toFixed(1)} days of history, needs ${settings.minHistoryDays}` };
   }
   const estimate = forecast.estimate;
-  if (estimate === undefined) return { level: "low", reason: forecast.lowConfidenceReason ?? "no model produced a forecast" };
+  if (estimate === undefined || forecast.lowConfidenceReason !== undefined) {
+    return { level: "low", reason: forecast.lowConfidenceReason ?? "no model produced a forecast" };
+  }
   const spread = estimate.calibration.quantileRatio / estimate.calibration.medianRatio;
   if (!(spread <= settings.maxCalibrationSpread)) {
     return { level: "low", reason: `poor backtest: p${Math.round(settings.quantile * 100)}/median peak ratio ${spread.toFixed(1)} > ${settings.maxCalibrationSpread}` };

@@ -157,7 +157,8 @@ function removeAnomalies(
     }
     let end = i;
     while (end < n && direction[end] === direction[i]) end++;
-    if (end - i <= maxRun) {
+    // A run still going at the end of the data may be a new level arriving: keep it (safe side).
+    if (end - i <= maxRun && end < n) {
       for (let j = i; j < end; j++) {
         clean[j] = expected[j]!;
         anomalies.push(j);

@@ -50,6 +50,10 @@ export interface ForecastSettings {
   readonly maxInterpolatedGapMinutes: number;
   /** Candidate models; the engine fits these and picks per series by backtest. */
   readonly models: readonly ModelName[];
+  /** Without any backtest (short history), quantile = recent peak x this; confidence stays low. */
+  readonly uncalibratedPeakRatio: number;
+  /** How the calibrated candidates become one estimate. */
+  readonly combine: "tightest" | "median" | "upper-median";
   /** Prophet fits per forecast; the median of their peaks makes results reproducible. */
   readonly prophetFits: number;
 }
@@ -75,10 +79,12 @@ export const DEFAULT_FORECAST_SETTINGS: ForecastSettings = Object.freeze({
   modelStepSeconds: 3_600,
   anomalySigmas: 6,
   anomalyMinRelative: 0.5,
-  anomalyMaxRunMinutes: 30,
+  anomalyMaxRunMinutes: 360,
   maxInterpolatedGapMinutes: 60,
   models: Object.freeze(["recent-peak", "seasonal-naive", "mstl-ets", "prophet"] as const),
   prophetFits: 1,
+  uncalibratedPeakRatio: 1.5,
+  combine: "median",
 });
 
 /** Per-rule operator decisions, applied after the forecast. */

@@ -1,0 +1,32 @@
+/**
+ * Parse + validate + one-limit edit on a generated 5,000-rule config (target: under 50 ms).
+ * Run: npm run build && node dist/bench/config-model.js [rules]
+ */
+import { loadRateLimitConfig } from "../ratelimit/loader.js";
+import { setRequestsPerUnit } from "../ratelimit/edit.js";
+import { generateRateLimitConfig } from "./generate-config.js";
+
+const ruleCount = Number(process.argv[2] ?? 5000);
+const text = generateRateLimitConfig(ruleCount);
+const file = { name: "config.yaml", text };
+const rounds = 30;
+const timings: number[] = [];
+let heapPeak = 0;
+for (let i = 0; i < rounds + 5; i++) {
+  const t0 = performance.now();
+  const loaded = loadRateLimitConfig([file]);
+  if (!loaded.ok) throw new Error(loaded.errors[0]?.message);
+  const target = loaded.rules[loaded.rules.length - 1];
+  if (!target) throw new Error("no rules");
+  const edited = setRequestsPerUnit(file, new Map([[target.fullKey, 1234]]), loaded);
+  if (edited.applied.length !== 1) throw new Error("edit refused");
+  const ms = performance.now() - t0;
+  if (i >= 5) timings.push(ms); // the first rounds warm the JIT
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+}
+timings.sort((a, b) => a - b);
+const q = (p: number) => (timings[Math.min(timings.length - 1, Math.floor(p * timings.length))] ?? 0).toFixed(1);
+const limited = loadRateLimitConfig([file]).rules.filter((r) => r.rateLimit).length;
+console.log(`config: ${limited} limited rules, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB`);
+console.log(`parse + validate + one-limit edit: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms over ${rounds} rounds`);
+console.log(`peak heap used: ${(heapPeak / 1024 / 1024).toFixed(1)} MiB, rss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(1)} MiB`);

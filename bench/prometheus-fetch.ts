@@ -1,0 +1,119 @@
+/**
+ * Time to fetch 14 days at a 1-minute step for 500 rules from a local Prometheus, and the HTTP
+ * requests it took, batched (`sum by`) and rule by rule. The TSDB (10 M samples) is generated and
+ * backfilled once into .cache/ and reused by later runs.
+ *
+ *   node dist/bench/prometheus-fetch.js [--rules 500] [--days 14] [--concurrency 4] [--batch-size 50]
+ */
+import { createWriteStream } from "node:fs";
+import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_PROMETHEUS_SETTINGS } from "../forecaster/io/prometheus-settings.js";
+import { createPrometheusTrafficSource } from "../forecaster/io/prometheus-source.js";
+import { summarizeFetchReport } from "../forecaster/io/traffic-source.js";
+import { backfill, counterSamples, escapeLabelValue, findPrometheusBinaries, startPrometheus, trafficGenerator } from "../test/support/prometheus-server.js";
+import { limitedRule } from "../test/support/traffic-fixture.js";
+
+const { values: args } = parseArgs({
+  options: {
+    rules: { type: "string", default: "500" },
+    days: { type: "string", default: "14" },
+    concurrency: { type: "string", default: String(DEFAULT_PROMETHEUS_SETTINGS.concurrency) },
+    "batch-size": { type: "string", default: String(DEFAULT_PROMETHEUS_SETTINGS.batchSize) },
+  },
+});
+const RULES = Number(args.rules);
+const DAYS = Number(args.days);
+const STEP_SECONDS = 60;
+const PATHS_PER_PARTNER = 10;
+const END_MS = Date.UTC(2026, 0, 19);
+const START_MS = END_MS - DAYS * 86_400_000;
+const POINTS_PER_DAY = 86_400 / STEP_SECONDS;
+
+const partnerOf = (i: number) => `partner-${Math.floor(i / PATHS_PER_PARTNER)}`;
+const pathOf = (i: number) => `/api/v1/resource-${i % PATHS_PER_PARTNER}.json`;
+
+/** Writes one OpenMetrics file per day (promtool re-reads a file per block, so small files import fast). */
+async function generateTsdb(tsdbDir: string, workDir: string, promtool: string): Promise<number> {
+  const generators = Array.from({ length: RULES }, (_, i) => trafficGenerator({ seed: 7_000 + i, startMs: START_MS, stepSeconds: STEP_SECONDS, meanPerStep: 5 + (i % 37) * 4 }));
+  const counters = new Float64Array(RULES).fill(1_000_000);
+  let total = 0;
+  const imports: Promise<void>[] = [];
+  for (let day = 0; day < DAYS; day++) {
+    const file = path.join(workDir, `day-${day}.om`);
+    const out = createWriteStream(file);
+    for (let i = 0; i < RULES; i++) {
+      const increments: number[] = [];
+      for (let k = 0; k < POINTS_PER_DAY; k++) increments.push(generators[i]?.() ?? 0);
+      total += increments.reduce((a, b) => a + b, 0);
+      const dayStart = START_MS + day * 86_400_000;
+      // The sample one step before the range only goes in the first file.
+      const samples = counterSamples(increments, dayStart, STEP_SECONDS, { initial: counters[i] }).slice(day === 0 ? 0 : 1);
+      counters[i] = samples.at(-1)?.[1] ?? 0;
+      const prefix = `service_nginx_request_time_s_count{partner="${escapeLabelValue(partnerOf(i))}",path="${escapeLabelValue(pathOf(i))}"} `;
+      const text = samples.map(([t, v]) => `${prefix}${v} ${t / 1000}\n`).join("");
+      if (!out.write(text)) await once(out, "drain");
+    }
+    out.end("# EOF\n");
+    await once(out, "finish");
+    // Two imports at a time: the machine has two cores.
+    const imported = backfill(file, tsdbDir, { maxBlockDuration: "24h", promtool }).then(() => rm(file));
+    imports.push(imported);
+    if (imports.length >= 2) await imports.shift();
+    process.stdout.write(`  generated day ${day + 1}/${DAYS}\r`);
+  }
+  await Promise.all(imports);
+  process.stdout.write("\n");
+  return total;
+}
+
+async function main(): Promise<void> {
+  const binaries = await findPrometheusBinaries();
+  if ("missing" in binaries) {
+    console.log(`SKIPPED: ${binaries.missing}`);
+    return;
+  }
+  const cacheDir = path.resolve(".cache", `bench-prometheus-${RULES}r-${DAYS}d-${STEP_SECONDS}s-v1`);
+  const tsdbDir = path.join(cacheDir, "tsdb");
+  const totalFile = path.join(cacheDir, "sum-of-all-values.txt");
+  let expectedTotal: number;
+  try {
+    await access(totalFile);
+    expectedTotal = Number((await readFile(totalFile, "utf8")).trim());
+    console.log(`reusing TSDB in ${cacheDir}`);
+  } catch {
+    await rm(cacheDir, { recursive: true, force: true });
+    await mkdir(tsdbDir, { recursive: true });
+    console.log(`generating ${RULES} rules × ${DAYS * POINTS_PER_DAY} points (${((RULES * DAYS * POINTS_PER_DAY) / 1e6).toFixed(1)} M samples) into ${cacheDir}`);
+    const started = performance.now();
+    expectedTotal = await generateTsdb(tsdbDir, cacheDir, binaries.promtool);
+    await writeFile(totalFile, `${expectedTotal}\n`);
+    console.log(`generated and backfilled in ${((performance.now() - started) / 1000).toFixed(1)} s (${(await readdir(tsdbDir)).length} entries in tsdb/)`);
+  }
+
+  const prometheus = await startPrometheus({ tsdbDir, prometheus: binaries.prometheus });
+  try {
+    const rules = Array.from({ length: RULES }, (_, i) => limitedRule("edge", [{ key: "PARTNER", value: partnerOf(i) }, { key: "PATH", value: pathOf(i) }]));
+    const range = { startMs: START_MS, endMs: END_MS, stepSeconds: STEP_SECONDS };
+    console.log(`fetching ${RULES} rules × ${DAYS} days at ${STEP_SECONDS}s step from Prometheus at ${prometheus.url} (${os.cpus().length} cores, concurrency ${args.concurrency})`);
+    for (const batchSize of [Number(args["batch-size"]), 1]) {
+      const source = await createPrometheusTrafficSource({ ...DEFAULT_PROMETHEUS_SETTINGS, url: prometheus.url, concurrency: Number(args.concurrency), batchSize });
+      const started = performance.now();
+      const report = await source.fetchRules(rules, range);
+      const seconds = (performance.now() - started) / 1000;
+      source.close();
+      let fetchedTotal = 0;
+      for (const s of report.series.values()) for (const p of s.samples) fetchedTotal += Number.isNaN(p.value) ? 0 : p.value;
+      const check = fetchedTotal === expectedTotal ? "sum of all values matches the generated data" : `MISMATCH: fetched ${fetchedTotal}, generated ${expectedTotal}`;
+      const mode = batchSize > 1 ? `batched by ${batchSize}` : "rule by rule";
+      console.log(`${mode.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s  ${String(report.requests).padStart(5)} HTTP requests  ${summarizeFetchReport(report)}; ${check}`);
+    }
+  } finally {
+    await prometheus.stop();
+  }
+}
+
+await main();

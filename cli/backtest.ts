@@ -1,0 +1,161 @@
+/**
+ * `trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [--json]`
+ *
+ * Fits on the last --history before the holdout, recommends a static limit in the series' own
+ * unit (requests per step) and scores it and the point forecast on the holdout.
+ */
+import { readFileSync } from "node:fs";
+import { forecastPath } from "../forecaster/engine/forecast-path.js";
+import { runForecastJob } from "../forecaster/engine/forecast-job.js";
+import { coverage, mase, smape, throttleShare } from "../forecaster/logic/accuracy.js";
+import { parseTrafficCsv } from "../forecaster/logic/csv-series.js";
+import { parseDurationSeconds } from "../forecaster/logic/duration.js";
+import { prepareForForecast } from "../forecaster/logic/forecast-summary.js";
+import { DEFAULT_FORECAST_SETTINGS, type ModelName } from "../forecaster/logic/settings.js";
+import type { RuleSeries } from "../forecaster/traffic.js";
+
+export interface CommandOutput {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+}
+
+const USAGE = "usage: trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [--json]";
+
+interface BacktestArgs {
+  readonly csv: string;
+  readonly stepSeconds?: number;
+  readonly historySeconds: number;
+  readonly holdoutSeconds: number;
+  readonly json: boolean;
+}
+
+/** Every problem with the arguments, or the parsed arguments. */
+function parseArgs(args: readonly string[]): { args?: BacktestArgs; problems: string[] } {
+  const problems: string[] = [];
+  const values = new Map<string, string>();
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--json") {
+      json = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    if (!["--csv", "--step", "--history", "--holdout"].includes(flag)) {
+      problems.push(`unknown argument '${arg}'`);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || value === "") problems.push(`${flag} needs a value`);
+    else values.set(flag, value);
+  }
+  const duration = (flag: string, fallback?: string): number | undefined => {
+    const text = values.get(flag) ?? fallback;
+    if (text === undefined) return undefined;
+    const seconds = parseDurationSeconds(text);
+    if (seconds === undefined) problems.push(`${flag}: invalid duration '${text}' (examples: 30s, 5m, 1h, 21d, 2w)`);
+    return seconds;
+  };
+  const csv = values.get("--csv");
+  if (csv === undefined && !problems.some((p) => p.startsWith("--csv"))) problems.push("--csv FILE is required");
+  const stepSeconds = duration("--step");
+  const historySeconds = duration("--history", "21d");
+  const holdoutSeconds = duration("--holdout", "1d");
+  if (problems.length > 0 || csv === undefined || historySeconds === undefined || holdoutSeconds === undefined) return { problems };
+  return { args: { csv, historySeconds, holdoutSeconds, json, ...(stepSeconds !== undefined ? { stepSeconds } : {}) }, problems };
+}
+
+/** Exit code: 0 done, 1 the backtest could not run on this data, 2 bad arguments. */
+export async function backtestCommand(args: string[], out: CommandOutput): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed.args === undefined) {
+    for (const problem of parsed.problems) out.stderr(`trendmaster backtest: ${problem}\n`);
+    out.stderr(USAGE + "\n");
+    return 2;
+  }
+  const opts = parsed.args;
+  let text: string;
+  try {
+    text = readFileSync(opts.csv, "utf8");
+  } catch (error) {
+    out.stderr(`trendmaster backtest: --csv: cannot read '${opts.csv}': ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    return 2;
+  }
+  const csv = parseTrafficCsv(text);
+  for (const problem of csv.problems.slice(0, 5)) out.stderr(`trendmaster backtest: ${opts.csv}: ${problem} (skipped)\n`);
+  const stepSeconds = opts.stepSeconds ?? csv.inferredStepSeconds;
+  if (csv.samples.length < 2 || !(stepSeconds > 0)) {
+    out.stderr(`trendmaster backtest: ${opts.csv}: needs at least two samples with a readable timestamp,value\n`);
+    return 1;
+  }
+  return runBacktest(opts, { fullKey: opts.csv, stepSeconds, samples: csv.samples }, out);
+}
+
+function runBacktest(opts: BacktestArgs, series: RuleSeries, out: CommandOutput): number {
+  const stepMs = series.stepSeconds * 1000;
+  const lastMs = Math.max(...series.samples.map((s) => s.timestampMs));
+  const holdoutStartMs = lastMs - opts.holdoutSeconds * 1000 + stepMs;
+  const settings = { ...DEFAULT_FORECAST_SETTINGS, horizonHours: opts.holdoutSeconds / 3600, maxHistoryDays: opts.historySeconds / 86_400 };
+  const history: RuleSeries = { ...series, samples: series.samples.filter((s) => s.timestampMs < holdoutStartMs) };
+  if (history.samples.length < 2) {
+    out.stderr(`trendmaster backtest: no history before the ${opts.holdoutSeconds / 3600}h holdout\n`);
+    return 1;
+  }
+  const nowMs = Math.max(...history.samples.map((s) => s.timestampMs));
+  const outcome = runForecastJob({ fullKey: series.fullKey, unit: "step", series: history, settings, nowMs });
+  const r = outcome.recommendation;
+  const { prepared } = prepareForForecast(history, "step", nowMs, settings);
+  const originMs = prepared.startMs + prepared.raw.length * stepMs;
+  const steps = Math.max(1, Math.round(opts.holdoutSeconds / series.stepSeconds));
+  const actual = new Float64Array(steps).fill(Number.NaN);
+  for (const s of series.samples) {
+    const h = Math.round((s.timestampMs - originMs) / stepMs);
+    if (h >= 0 && h < steps && s.value >= 0) actual[h] = s.value;
+  }
+  // The accuracy report needs a forecast path: the chosen model's when it is a fitted model,
+  // otherwise MSTL+ETS (rule-of-thumb peaks have no path of their own).
+  const pathModel: ModelName = r.model === "prophet" || r.model === "mstl-ets" ? r.model : "mstl-ets";
+  const path = forecastPath(pathModel, prepared, steps);
+  const day = Math.max(1, Math.round(86_400 / series.stepSeconds));
+  const actualPeak = Math.max(...Array.from(actual).filter(Number.isFinite));
+  const report = {
+    model: r.model,
+    fitMs: round(outcome.fitMs, 1),
+    pathModel: path.model,
+    pathFitMs: round(path.fitMs, 1),
+    mase: round(mase(actual, path.point, prepared.raw, day), 3),
+    smape: round(smape(actual, path.point), 4),
+    coverage80: round(coverage(actual, path.lower80, path.upper80), 4),
+    coverage95: round(coverage(actual, path.lower95, path.upper95), 4),
+    recommended: r.recommended,
+    actualPeak,
+    throttleShare: round(throttleShare(actual, r.recommended), 4),
+    headroom: round(r.recommended / actualPeak, 3),
+    confidence: r.confidence,
+    stepSeconds: series.stepSeconds,
+    historyPoints: prepared.raw.length,
+    holdoutPoints: Array.from(actual).filter(Number.isFinite).length,
+    anomalies: r.anomalies.length,
+    explanation: r.explanation,
+  };
+  if (opts.json) {
+    out.stdout(JSON.stringify(report) + "\n");
+    return 0;
+  }
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  out.stdout(
+    [
+      `series        ${series.fullKey}: ${report.historyPoints} history points, ${report.holdoutPoints} holdout points, step ${series.stepSeconds}s`,
+      `limit         ${report.recommended} per step (confidence ${report.confidence}, model ${report.model}, fit ${report.fitMs} ms)`,
+      `holdout peak  ${actualPeak}: headroom ${report.headroom}x, throttle share ${pct(report.throttleShare)}`,
+      `forecast      ${report.pathModel} (${report.pathFitMs} ms): MASE ${report.mase}, sMAPE ${pct(report.smape)}, coverage 80% ${pct(report.coverage80)}, 95% ${pct(report.coverage95)}`,
+      `anomalies     ${report.anomalies} kept out of fitting`,
+      `why           ${report.explanation}`,
+    ].join("\n") + "\n",
+  );
+  return 0;
+}
+
+function round(x: number, digits: number): number {
+  return Number.isFinite(x) ? Number(x.toFixed(digits)) : x;
+}
