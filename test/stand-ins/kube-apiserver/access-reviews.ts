@@ -1,0 +1,59 @@
+// The two review resources kubectl's `auth` commands create: SelfSubjectAccessReview
+// (`kubectl auth can-i`) and SelfSubjectReview (`kubectl auth whoami`). The stand-in has no
+// RBAC: every authenticated user may do everything, which is what can-i reports.
+import type { UserInfo } from "./authentication.js";
+import type { DiscoveredResource } from "./discovery.js";
+import { isPlainObject } from "./objects.js";
+import { type Status, badRequest } from "./status.js";
+
+export const selfSubjectAccessReviews: DiscoveredResource = {
+  group: "authorization.k8s.io",
+  version: "v1",
+  plural: "selfsubjectaccessreviews",
+  singular: "selfsubjectaccessreview",
+  kind: "SelfSubjectAccessReview",
+  namespaced: false,
+  verbs: ["create"],
+  shortNames: [],
+};
+
+export const selfSubjectReviews: DiscoveredResource = {
+  group: "authentication.k8s.io",
+  version: "v1",
+  plural: "selfsubjectreviews",
+  singular: "selfsubjectreview",
+  kind: "SelfSubjectReview",
+  namespaced: false,
+  verbs: ["create"],
+  shortNames: [],
+};
+
+export const reviewResources: readonly DiscoveredResource[] = [selfSubjectAccessReviews, selfSubjectReviews];
+
+/** Answers a POST of either review; the body comes back with its status filled in. */
+export function answerReview(resource: DiscoveredResource, body: unknown, user: UserInfo): object | Status {
+  if (!isPlainObject(body)) return badRequest("Object 'Kind' is missing in the request body");
+  const metadata = { creationTimestamp: null };
+  if (resource === selfSubjectReviews) {
+    return { kind: resource.kind, apiVersion: `${resource.group}/${resource.version}`, metadata, status: { userInfo: user } };
+  }
+  const spec = isPlainObject(body.spec) ? body.spec : {};
+  if (!isPlainObject(spec.resourceAttributes) && !isPlainObject(spec.nonResourceAttributes)) {
+    return {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`,
+      reason: "Invalid",
+      code: 422,
+    };
+  }
+  return {
+    kind: resource.kind,
+    apiVersion: `${resource.group}/${resource.version}`,
+    metadata,
+    spec,
+    status: { allowed: true, reason: "the kube-apiserver stand-in authorizes every authenticated user" },
+  };
+}

@@ -1,0 +1,232 @@
+// The resources the stand-in serves: ConfigMaps and Leases (what TrendMaster writes) and
+// Namespaces (their labels feed the webhooks' namespaceSelector). Validation messages follow
+// pkg/apis/core/validation and pkg/apis/coordination/validation.
+import { type KubeObject, isPlainObject } from "./objects.js";
+import { type FieldSchema, kindSchema } from "./schema.js";
+import type { StatusCause } from "./status.js";
+
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  /** The URL segment: `configmaps`. */
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  verbs: string[];
+  schema: FieldSchema & { type: "object" };
+  /** Kind-specific validation; `old` is set on update. Returns every problem found. */
+  validate(object: KubeObject, old: KubeObject | undefined): StatusCause[];
+  /** Columns and cells of the server-side Table (`kubectl get` without -o); `age` is pre-rendered. */
+  table: { columns: TableColumn[]; cells(object: KubeObject, age: string): Array<string | number> };
+}
+
+export interface TableColumn {
+  name: string;
+  type: "string" | "integer" | "date";
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export function apiVersionOf(resource: ResourceDefinition): string {
+  return resource.group === "" ? resource.version : `${resource.group}/${resource.version}`;
+}
+
+const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
+/** core.MaxSecretSize: the total size limit of a ConfigMap's data and binaryData. */
+const MAX_CONFIG_MAP_BYTES = 1024 * 1024;
+
+function invalidValue(field: string, value: unknown, detail: string): StatusCause {
+  return { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field };
+}
+
+function subdomainProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length > 253) problems.push("must be no more than 253 characters");
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    problems.push(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    );
+  }
+  return problems;
+}
+
+function labelProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length > 63) problems.push("must be no more than 63 characters");
+  if (!DNS1123_LABEL.test(name)) {
+    problems.push(
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    );
+  }
+  return problems;
+}
+
+/** ValidateObjectMeta's name check: required, then the kind's name rule. */
+export function validateName(object: KubeObject, nameProblems: (name: string) => string[]): StatusCause[] {
+  const name = object.metadata.name;
+  if (name === undefined || name === "") {
+    return [{ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" }];
+  }
+  return nameProblems(name).map((detail) => invalidValue("metadata.name", name, detail));
+}
+
+function validateConfigMap(object: KubeObject, old: KubeObject | undefined): StatusCause[] {
+  const causes = validateName(object, subdomainProblems);
+  let totalBytes = 0;
+  for (const field of ["data", "binaryData"] as const) {
+    const entries = object[field];
+    if (!isPlainObject(entries)) continue;
+    for (const [key, value] of Object.entries(entries)) {
+      if (!CONFIG_MAP_KEY.test(key) || key.length > 253) {
+        causes.push(
+          invalidValue(
+            `${field}[${key}]`,
+            key,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+          ),
+        );
+      }
+      if (field === "binaryData" && isPlainObject(object.data) && key in object.data) {
+        causes.push(invalidValue(`${field}[${key}]`, key, "duplicate of key present in data"));
+      }
+      totalBytes += typeof value === "string" ? Buffer.byteLength(value) : 0;
+    }
+  }
+  if (totalBytes > MAX_CONFIG_MAP_BYTES) {
+    causes.push({ reason: "FieldValueTooLong", message: `Too long: must have at most ${MAX_CONFIG_MAP_BYTES} bytes`, field: "" });
+  }
+  if (old !== undefined && old.immutable === true) {
+    const immutableMessage = "Forbidden: field is immutable when `immutable` is set";
+    if (object.immutable !== true) causes.push({ reason: "FieldValueForbidden", message: immutableMessage, field: "immutable" });
+    if (JSON.stringify(object.data ?? {}) !== JSON.stringify(old.data ?? {})) {
+      causes.push({ reason: "FieldValueForbidden", message: immutableMessage, field: "data" });
+    }
+    if (JSON.stringify(object.binaryData ?? {}) !== JSON.stringify(old.binaryData ?? {})) {
+      causes.push({ reason: "FieldValueForbidden", message: immutableMessage, field: "binaryData" });
+    }
+  }
+  return causes;
+}
+
+function validateLease(object: KubeObject): StatusCause[] {
+  const causes = validateName(object, subdomainProblems);
+  const spec = isPlainObject(object.spec) ? object.spec : {};
+  if (typeof spec.leaseDurationSeconds === "number" && spec.leaseDurationSeconds <= 0) {
+    causes.push(invalidValue("spec.leaseDurationSeconds", spec.leaseDurationSeconds, "must be greater than 0"));
+  }
+  if (typeof spec.leaseTransitions === "number" && spec.leaseTransitions < 0) {
+    causes.push(invalidValue("spec.leaseTransitions", spec.leaseTransitions, "must be greater than or equal to 0"));
+  }
+  return causes;
+}
+
+const nameColumn: TableColumn = {
+  name: "Name",
+  type: "string",
+  format: "name",
+  description: "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+  priority: 0,
+};
+
+const ageColumn: TableColumn = {
+  name: "Age",
+  type: "string",
+  format: "",
+  description: "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  priority: 0,
+};
+
+function countEntries(value: unknown): number {
+  return isPlainObject(value) ? Object.keys(value).length : 0;
+}
+
+export const configMaps: ResourceDefinition = {
+  group: "",
+  version: "v1",
+  plural: "configmaps",
+  singular: "configmap",
+  kind: "ConfigMap",
+  namespaced: true,
+  shortNames: ["cm"],
+  verbs: ALL_VERBS,
+  schema: kindSchema("ConfigMap", {
+    data: { type: "map", values: { type: "string" }, goType: "map[string]string" },
+    binaryData: { type: "map", values: { type: "string", format: "byte" }, goType: "map[string][]uint8" },
+    immutable: { type: "boolean" },
+  }),
+  validate: validateConfigMap,
+  table: {
+    columns: [nameColumn, { name: "Data", type: "string", format: "", description: "", priority: 0 }, ageColumn],
+    cells: (object, age) => [object.metadata.name ?? "", countEntries(object.data) + countEntries(object.binaryData), age],
+  },
+};
+
+export const leases: ResourceDefinition = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  plural: "leases",
+  singular: "lease",
+  kind: "Lease",
+  namespaced: true,
+  shortNames: [],
+  verbs: ALL_VERBS,
+  schema: kindSchema("Lease", {
+    spec: {
+      type: "object",
+      goType: "LeaseSpec",
+      fields: {
+        holderIdentity: { type: "string" },
+        leaseDurationSeconds: { type: "integer", goType: "int32" },
+        acquireTime: { type: "string", format: "date-time" },
+        renewTime: { type: "string", format: "date-time" },
+        leaseTransitions: { type: "integer", goType: "int32" },
+        strategy: { type: "string" },
+        preferredHolder: { type: "string" },
+      },
+    },
+  }),
+  validate: validateLease,
+  table: {
+    columns: [nameColumn, { name: "Holder", type: "string", format: "", description: "", priority: 0 }, ageColumn],
+    cells: (object, age) => {
+      const spec = isPlainObject(object.spec) ? object.spec : {};
+      return [object.metadata.name ?? "", typeof spec.holderIdentity === "string" ? spec.holderIdentity : "", age];
+    },
+  },
+};
+
+export const namespaces: ResourceDefinition = {
+  group: "",
+  version: "v1",
+  plural: "namespaces",
+  singular: "namespace",
+  kind: "Namespace",
+  namespaced: false,
+  shortNames: ["ns"],
+  verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+  schema: kindSchema("Namespace", {
+    spec: { type: "object", goType: "NamespaceSpec", fields: { finalizers: { type: "array", items: { type: "string" } } } },
+    status: { type: "object", goType: "NamespaceStatus", fields: { phase: { type: "string" }, conditions: { type: "array", items: { type: "any" } } } },
+  }),
+  validate: (object) => validateName(object, labelProblems),
+  table: {
+    columns: [nameColumn, { name: "Status", type: "string", format: "", description: "The status of the namespace", priority: 0 }, ageColumn],
+    cells: (object, age) => {
+      const status = isPlainObject(object.status) ? object.status : {};
+      return [object.metadata.name ?? "", typeof status.phase === "string" ? status.phase : "", age];
+    },
+  },
+};
+
+export const servedResources: readonly ResourceDefinition[] = [configMaps, namespaces, leases];
+
+export function findResource(group: string, version: string, plural: string): ResourceDefinition | undefined {
+  return servedResources.find((resource) => resource.group === group && resource.version === version && resource.plural === plural);
+}
