@@ -67,6 +67,8 @@ export interface KubeApiStandIn {
   currentResourceVersion(): string;
   /** Forgets the watch history, so watches from older resourceVersions get 410 Gone. */
   compactHistory(): void;
+  /** Ends every open watch stream, as an apiserver restart or timeout would; clients re-watch. */
+  closeWatches(): void;
   /** Every request answered so far, oldest first. */
   requests(): readonly RequestRecord[];
   setAdmission(admission: AdmissionChain | undefined): void;
@@ -140,6 +142,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
     seedObject,
     currentResourceVersion: () => String(store.currentRevision()),
     compactHistory: () => store.compact(),
+    closeWatches: endWatches,
     requests: () => recorded,
     setAdmission: (next) => {
       admission = next ?? admitEverything;
