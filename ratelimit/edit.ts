@@ -1,4 +1,4 @@
-import { loadRateLimitConfig, type ConfigFile, type RuleLocation } from "./loader.js";
+import { loadRateLimitConfig, type ConfigFile, type LoadResult, type RuleLocation } from "./loader.js";
 import { MAX_REQUESTS_PER_UNIT } from "./units.js";
 import type { SourceNode } from "./yaml-source.js";
 
@@ -15,10 +15,9 @@ export interface LimitEditResult {
  * Set `requests_per_unit` of the given rules in one config file's text, leaving every other byte
  * (comments, key order, quoting, indentation, rules we do not know) exactly as it was.
  * A number shared by several rules through a YAML anchor is never rewritten: that would change
- * rules nobody asked to change.
+ * rules nobody asked to change. `loaded` may pass the result of loading this one file, to parse it once.
  */
-export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string, number>): LimitEditResult {
-  const loaded = loadRateLimitConfig([file]);
+export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string, number>, loaded: LoadResult = loadRateLimitConfig([file])): LimitEditResult {
   const refused: Array<{ fullKey: string; reason: string }> = [];
   if (!loaded.ok) {
     const reason = `config does not load: ${loaded.errors[0]?.message ?? "unknown error"}`;
@@ -35,6 +34,10 @@ export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string
       continue;
     }
     const location = loaded.locations.get(fullKey);
+    if (location && location.file !== file.name) {
+      refused.push({ fullKey, reason: `rule '${fullKey}' is in ${location.file}, not ${file.name}` });
+      continue;
+    }
     const splice = location ? spliceFor(file.text, location, value, users) : { reason: `no rule '${fullKey}' in ${file.name}` };
     if ("reason" in splice) refused.push({ fullKey, reason: splice.reason });
     else splices.push({ ...splice, fullKey });

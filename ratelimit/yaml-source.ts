@@ -153,13 +153,10 @@ class SourceTreeBuilder {
   build(frame: Frame): SourceNode {
     // js-yaml opens a wrapper frame around a node with properties (anchor, tag): descend to the node itself.
     let node = frame;
-    while (node.children.length === 1 && node.kind !== "mapping" && node.kind !== "sequence") {
-      const only = node.children[0] as Frame;
-      if (only.kind === "mapping" || only.kind === "sequence" || only.kind === "scalar" || only.children.length > 0) {
-        node = { ...only, start: Math.min(node.start, only.start) };
-      } else break;
-    }
-    let pos = this.skipSpace(node.start);
+    const outerStart = frame.start;
+    // A wrapper frame composes to the very same value as its only child; a one-item sequence does not.
+    while (node.children.length === 1 && (node.children[0] as Frame).result === node.result) node = node.children[0] as Frame;
+    let pos = this.skipSpace(Math.min(outerStart, node.start));
     let anchor: string | undefined;
     let tag: string | undefined;
     // Node properties: `&anchor`, `!tag`, in either order.
@@ -182,7 +179,11 @@ class SourceTreeBuilder {
       if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, line);
       result = { kind: "alias", name, target, start, end: start + 1 + name.length, line };
     } else if (node.kind === "mapping") {
-      const children = node.children.map((f) => this.build(f));
+      let frames = node.children;
+      const last = frames[frames.length - 1];
+      // js-yaml probes for one more key before a `---`/`...` marker: an empty frame that is no node.
+      if (frames.length % 2 === 1 && last && last.kind == null && last.result == null && last.end <= last.start) frames = frames.slice(0, -1);
+      const children = frames.map((f) => this.build(f));
       const pairs: Array<readonly [SourceNode, SourceNode]> = [];
       for (let i = 0; i + 1 < children.length; i += 2) pairs.push([children[i] as SourceNode, children[i + 1] as SourceNode]);
       if (children.length % 2 === 1) {
@@ -190,15 +191,15 @@ class SourceTreeBuilder {
         const key = children[children.length - 1] as SourceNode;
         pairs.push([key, this.nullAt(key.end)]);
       }
-      result = { kind: "mapping", pairs, flow: this.text[start] === "{", start, end: this.trimEnd(node.end), line, ...props(anchor, tag) };
+      result = withProps({ kind: "mapping", pairs, flow: this.text.charCodeAt(start) === 123 /* { */, start, end: this.trimEnd(node.end), line }, anchor, tag);
     } else if (node.kind === "sequence") {
-      result = { kind: "sequence", items: node.children.map((f) => this.build(f)), start, end: this.trimEnd(node.end), line, ...props(anchor, tag) };
+      result = withProps({ kind: "sequence", items: node.children.map((f) => this.build(f)), start, end: this.trimEnd(node.end), line }, anchor, tag);
     } else {
       const text = typeof node.result === "string" ? node.result : "";
       const c = this.text[start];
       const style = c === '"' ? "double" : c === "'" ? "single" : c === "|" ? "literal" : c === ">" ? "folded" : "plain";
       const end = node.kind === "scalar" ? this.trimEnd(node.end) : start;
-      result = { kind: "scalar", text, style, start, end: Math.max(start, end), line, ...props(anchor, tag) };
+      result = withProps({ kind: "scalar", text, style, start, end: Math.max(start, end), line }, anchor, tag);
     }
     if (anchor !== undefined) this.anchors.set(anchor, result);
     return result;
@@ -212,9 +213,9 @@ class SourceTreeBuilder {
   private skipSpace(pos: number): number {
     const t = this.text;
     for (;;) {
-      const c = t[pos];
-      if (c === " " || c === "\t" || c === "\n" || c === "\r") pos++;
-      else if (c === "#") {
+      const code = t.charCodeAt(pos);
+      if (isBlank(code)) pos++;
+      else if (code === 35 /* # */) {
         const nl = t.indexOf("\n", pos);
         pos = nl === -1 ? t.length : nl + 1;
       } else return pos;
@@ -224,16 +225,21 @@ class SourceTreeBuilder {
   /** js-yaml reports a node's end after trailing blanks and comments: step back to its last character. */
   private trimEnd(end: number): number {
     const t = this.text;
-    // Drop a trailing comment on the last line, then blanks.
     let e = end;
     for (;;) {
-      while (e > 0 && /[ \t\r\n]/.test(t[e - 1] ?? "")) e--;
+      while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
       const lineStart = t.lastIndexOf("\n", e - 1) + 1;
+      const hashAt = t.indexOf("#", lineStart);
+      if (hashAt === -1 || hashAt >= e) return e; // fast path: no comment on this line
       const hash = commentStart(t.slice(lineStart, e));
       if (hash === -1) return e;
       e = lineStart + hash;
     }
   }
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 /** Offset of a `#` comment in one line of YAML, ignoring `#` inside quotes or not preceded by a blank. */
@@ -250,6 +256,9 @@ function commentStart(line: string): number {
   return -1;
 }
 
-function props(anchor: string | undefined, tag: string | undefined): { anchor?: string; tag?: string } {
-  return { ...(anchor !== undefined ? { anchor } : {}), ...(tag !== undefined ? { tag } : {}) };
+function withProps<T extends SourceNode>(node: T, anchor: string | undefined, tag: string | undefined): T {
+  const out = node as T & { anchor?: string; tag?: string };
+  if (anchor !== undefined) out.anchor = anchor;
+  if (tag !== undefined) out.tag = tag;
+  return out;
 }
