@@ -59,12 +59,15 @@ export class YamlSyntaxError extends Error {
 /** Nesting deeper than this is refused (js-yaml's own guard), keeping parse time and stack bounded. */
 export const MAX_YAML_DEPTH = 100;
 
-interface Frame {
-  start: number;
-  children: Frame[];
-  end: number;
-  kind: string | null;
-  result: unknown;
+/** What js-yaml composed between one open and its close: the node we built, and js-yaml's value for it. */
+interface Composed {
+  readonly node: SourceNode | undefined;
+  readonly result: unknown;
+}
+
+interface OpenFrame {
+  readonly start: number;
+  readonly children: Composed[];
 }
 
 /** Line index: offsets at which each line starts, for offset → line lookups. */
@@ -91,34 +94,29 @@ export class LineIndex {
  * Throws YamlSyntaxError for malformed YAML.
  */
 export function parseYamlSource(text: string): SourceNode | null {
-  const root: Frame = { start: 0, children: [], end: text.length, kind: null, result: undefined };
-  const stack: Frame[] = [root];
+  const builder = new SourceTreeBuilder(text);
+  const documents: Composed[] = [];
+  const stack: OpenFrame[] = [];
   try {
     yaml.loadAll(text, undefined, {
       schema: yaml.FAILSAFE_SCHEMA,
       json: true, // duplicate keys: last wins, as in yaml.v2's non-strict Unmarshal
+      // Nodes are built as js-yaml closes them (children first), in one pass over the events.
       listener(event, state) {
         if (event === "open") {
-          const frame: Frame = { start: state.position, children: [], end: -1, kind: null, result: undefined };
-          stack[stack.length - 1]?.children.push(frame);
-          stack.push(frame);
-        } else {
-          const frame = stack.pop();
-          if (frame) {
-            frame.end = state.position;
-            frame.kind = state.kind;
-            frame.result = state.result;
-          }
+          stack.push({ start: state.position, children: [] });
+          return;
         }
+        const frame = stack.pop();
+        if (!frame) return;
+        const composed = builder.close(frame, state.kind, state.result, state.position);
+        (stack[stack.length - 1]?.children ?? documents).push(composed);
       },
     });
   } catch (error) {
     throw toSyntaxError(error, text);
   }
-  const first = root.children[0];
-  if (!first) return null;
-  const builder = new SourceTreeBuilder(text);
-  return builder.build(first);
+  return documents[0]?.node ?? null;
 }
 
 function toSyntaxError(error: unknown, text: string): YamlSyntaxError {
@@ -150,13 +148,19 @@ class SourceTreeBuilder {
     this.lines = new LineIndex(text);
   }
 
-  build(frame: Frame): SourceNode {
-    // js-yaml opens a wrapper frame around a node with properties (anchor, tag): descend to the node itself.
-    let node = frame;
-    const outerStart = frame.start;
-    // A wrapper frame composes to the very same value as its only child; a one-item sequence does not.
-    while (node.children.length === 1 && (node.children[0] as Frame).result === node.result) node = node.children[0] as Frame;
-    let pos = this.skipSpace(Math.min(outerStart, node.start));
+  /** Build the node for a frame js-yaml just closed; its children are already built. */
+  close(frame: OpenFrame, kind: string | null, value: unknown, endPosition: number): Composed {
+    const only = frame.children.length === 1 ? frame.children[0] : undefined;
+    // js-yaml opens a wrapper frame around some nodes (e.g. with an anchor): it composes to the very
+    // same value as its only child, where a one-item sequence composes to a new array.
+    if (only && only.result === value) return only;
+    // js-yaml probes for one more key before a `---`/`...` marker: an empty frame that is no node.
+    if (kind == null && value == null && endPosition <= frame.start) return { node: undefined, result: value };
+    return { node: this.build(frame, kind, value, endPosition), result: value };
+  }
+
+  private build(frame: OpenFrame, kind: string | null, value: unknown, endPosition: number): SourceNode {
+    let pos = this.skipSpace(frame.start);
     let anchor: string | undefined;
     let tag: string | undefined;
     // Node properties: `&anchor`, `!tag`, in either order.
@@ -178,12 +182,9 @@ class SourceTreeBuilder {
       const target = this.anchors.get(name);
       if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, line);
       result = { kind: "alias", name, target, start, end: start + 1 + name.length, line };
-    } else if (node.kind === "mapping") {
-      let frames = node.children;
-      const last = frames[frames.length - 1];
-      // js-yaml probes for one more key before a `---`/`...` marker: an empty frame that is no node.
-      if (frames.length % 2 === 1 && last && last.kind == null && last.result == null && last.end <= last.start) frames = frames.slice(0, -1);
-      const children = frames.map((f) => this.build(f));
+    } else if (kind === "mapping") {
+      const children: SourceNode[] = [];
+      for (const child of frame.children) if (child.node) children.push(child.node);
       const pairs: Array<readonly [SourceNode, SourceNode]> = [];
       for (let i = 0; i + 1 < children.length; i += 2) pairs.push([children[i] as SourceNode, children[i + 1] as SourceNode]);
       if (children.length % 2 === 1) {
@@ -191,14 +192,16 @@ class SourceTreeBuilder {
         const key = children[children.length - 1] as SourceNode;
         pairs.push([key, this.nullAt(key.end)]);
       }
-      result = withProps({ kind: "mapping", pairs, flow: this.text.charCodeAt(start) === 123 /* { */, start, end: this.trimEnd(node.end), line }, anchor, tag);
-    } else if (node.kind === "sequence") {
-      result = withProps({ kind: "sequence", items: node.children.map((f) => this.build(f)), start, end: this.trimEnd(node.end), line }, anchor, tag);
+      result = withProps({ kind: "mapping", pairs, flow: this.text.charCodeAt(start) === 123 /* { */, start, end: this.trimEnd(endPosition), line }, anchor, tag);
+    } else if (kind === "sequence") {
+      const items: SourceNode[] = [];
+      for (const child of frame.children) if (child.node) items.push(child.node);
+      result = withProps({ kind: "sequence", items, start, end: this.trimEnd(endPosition), line }, anchor, tag);
     } else {
-      const text = typeof node.result === "string" ? node.result : "";
+      const text = typeof value === "string" ? value : "";
       const c = this.text[start];
       const style = c === '"' ? "double" : c === "'" ? "single" : c === "|" ? "literal" : c === ">" ? "folded" : "plain";
-      const end = node.kind === "scalar" ? this.trimEnd(node.end) : start;
+      const end = kind === "scalar" ? this.trimEnd(endPosition) : start;
       result = withProps({ kind: "scalar", text, style, start, end: Math.max(start, end), line }, anchor, tag);
     }
     if (anchor !== undefined) this.anchors.set(anchor, result);
@@ -229,8 +232,8 @@ class SourceTreeBuilder {
     for (;;) {
       while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
       const lineStart = t.lastIndexOf("\n", e - 1) + 1;
-      const hashAt = t.indexOf("#", lineStart);
-      if (hashAt === -1 || hashAt >= e) return e; // fast path: no comment on this line
+      const hashAt = t.lastIndexOf("#", e - 1);
+      if (hashAt < lineStart) return e; // fast path: no comment on this line
       const hash = commentStart(t.slice(lineStart, e));
       if (hash === -1) return e;
       e = lineStart + hash;
