@@ -1,0 +1,210 @@
+{{/*
+The seed's booleans are strings ("true"/"false"); --set gives real booleans. Both become "true" or "false".
+*/}}
+{{- define "trendmaster.bool" -}}
+{{- if eq (toString . | trim | lower) "true" -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.enabled" -}}
+{{- include "trendmaster.bool" .Values.trendmaster_ai.enabled -}}
+{{- end -}}
+
+{{- define "trendmaster.dryRun" -}}
+{{- include "trendmaster.bool" .Values.trendmaster_ai.dry_run -}}
+{{- end -}}
+
+{{/* LOG_LEVEL for pino: lower case; the seed's Python-style "WARNING" is pino's "warn". */}}
+{{- define "trendmaster.logLevel" -}}
+{{- $level := toString .Values.trendmaster_ai.log_level | trim | lower -}}
+{{- if eq $level "warning" -}}warn{{- else -}}{{ $level }}{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.webhookMode" -}}
+{{- if .Values.webhook.mode -}}{{ .Values.webhook.mode }}{{- else if eq (include "trendmaster.dryRun" .) "true" -}}audit{{- else -}}enforce{{- end -}}
+{{- end -}}
+
+{{/* Not prefixed by the release name: the seed's docs name objects trendmaster-ai-*. */}}
+{{- define "trendmaster.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 48 | trimSuffix "-" -}}
+{{- else -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 48 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "trendmaster.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "trendmaster.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: trendmaster
+{{- end -}}
+
+{{- define "trendmaster.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "trendmaster.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "trendmaster.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.sidecarMode" -}}
+{{- if eq .Values.forecaster.mode "sidecar" -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.webhookServiceAccount" -}}{{ include "trendmaster.fullname" . }}-webhook{{- end -}}
+{{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}-forecaster{{- end -}}
+{{- define "trendmaster.tlsSecret" -}}{{ include "trendmaster.fullname" . }}-tls{{- end -}}
+{{- define "trendmaster.settingsConfigMap" -}}{{ include "trendmaster.fullname" . }}-settings{{- end -}}
+{{- define "trendmaster.leaseName" -}}trendmaster-forecaster{{- end -}}
+
+{{/*
+Refuse a release in the ratelimit-config namespace: the forecaster's ConfigMap rights in its own
+namespace (cache, history) would then reach the istio-system ConfigMaps.
+*/}}
+{{- define "trendmaster.checkNamespace" -}}
+{{- if eq .Release.Namespace .Values.ratelimitConfig.namespace -}}
+{{- fail (printf "install TrendMaster in its own namespace, not %q: the forecaster creates and deletes ConfigMaps in the release namespace (cache, history)" .Release.Namespace) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Security context of every container: uid 1001, read-only root, no capabilities. */}}
+{{- define "trendmaster.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1001
+runAsGroup: 1001
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "trendmaster.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1001
+runAsGroup: 1001
+fsGroup: 1001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Environment of the forecaster, sidecar or CronJob: the seed's variables plus the settings path. */}}
+{{- define "trendmaster.forecasterEnv" -}}
+- name: PROMETHEUS_URL
+  value: {{ .Values.trendmaster_ai.prometheus_url | quote }}
+- name: DRY_RUN
+  value: {{ include "trendmaster.dryRun" . | quote }}
+- name: LOG_LEVEL
+  value: {{ include "trendmaster.logLevel" . | quote }}
+- name: SCHEDULE
+  value: {{ .Values.trendmaster_ai.schedule | quote }}
+- name: TRENDMASTER_SETTINGS
+  value: /etc/trendmaster/settings.yaml
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: HOME
+  value: /tmp
+{{- end -}}
+
+{{- define "trendmaster.slackEnabled" -}}
+{{- if .Values.slack.existingSecret -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{/* Mounts shared by the forecaster containers. */}}
+{{- define "trendmaster.forecasterVolumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+- name: settings
+  mountPath: /etc/trendmaster
+  readOnly: true
+{{- if eq (include "trendmaster.slackEnabled" .) "true" }}
+- name: slack
+  mountPath: /var/run/secrets/trendmaster/slack
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.slackVolume" -}}
+{{- if eq (include "trendmaster.slackEnabled" .) "true" }}
+- name: slack
+  secret:
+    secretName: {{ .Values.slack.existingSecret }}
+    defaultMode: 0440
+    items:
+      {{- if .Values.slack.webhookUrlKey }}
+      - key: {{ .Values.slack.webhookUrlKey }}
+        path: webhook-url
+      {{- else }}
+      - key: {{ .Values.slack.botTokenKey }}
+        path: token
+      {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.podScheduling" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Shared by the mutating and the validating webhook. */}}
+{{- define "trendmaster.webhookCommon" -}}
+{{- $rl := .Values.ratelimitConfig -}}
+admissionReviewVersions: ["v1"]
+# NoneOnDryRun: whatever the webhook records besides its answer (metrics, audit log) is skipped for
+# dryRun requests, so `kubectl apply --dry-run=server` runs through it and shows what a write would get.
+sideEffects: NoneOnDryRun
+timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
+# Ignore: a webhook outage never blocks incident response; such writes are reported as unguarded
+# (trendmaster.io/guarded-digest mismatch). Fail: no write while the webhook is down. See docs.
+failurePolicy: {{ .Values.webhook.failurePolicy }}
+matchPolicy: Equivalent
+namespaceSelector:
+  matchLabels:
+    kubernetes.io/metadata.name: {{ $rl.namespace }}
+rules:
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    operations: ["CREATE", "UPDATE"]
+    resources: ["configmaps"]
+    scope: Namespaced
+matchConditions:
+  - name: ratelimit-config-only
+    expression: {{ printf "request.namespace == '%s' && object.metadata.name == '%s'" $rl.namespace $rl.name | quote }}
+{{- end -}}
+
+{{/* Labels of every alert: Alertmanager routes on slack_channel. */}}
+{{- define "trendmaster.alertLabels" -}}
+severity: {{ .alerts.severity }}
+app: trendmaster
+{{- with .channels }}
+slack_channel: {{ first . | quote }}
+{{- end -}}
+{{- end -}}
