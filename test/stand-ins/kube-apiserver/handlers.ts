@@ -127,10 +127,6 @@ export class ResourceHandlers {
     }
     const scoped = this.scopeToNamespace(request, object);
     if (scoped !== undefined) return failed(scoped, context.warnings);
-    if ((object.metadata.name ?? "") === "" && typeof object.metadata.generateName === "string" && object.metadata.generateName !== "") {
-      const suffix = Array.from({ length: 5 }, () => GENERATED_NAME_ALPHABET[randomInt(GENERATED_NAME_ALPHABET.length)]).join("");
-      object.metadata.name = `${object.metadata.generateName}${suffix}`;
-    }
     return this.admitAndCreate(context, object);
   }
 
@@ -287,6 +283,11 @@ export class ResourceHandlers {
     if (request.resource === namespaces) object.metadata.labels = { ...object.metadata.labels, "kubernetes.io/metadata.name": object.metadata.name ?? "" };
     const admitted = await this.admit("CREATE", context, object, undefined);
     if (isStatus(admitted)) return failed(admitted, context.warnings);
+    // generateName is resolved in BeforeCreate: after mutating, before validating admission.
+    if ((admitted.metadata.name ?? "") === "" && typeof admitted.metadata.generateName === "string" && admitted.metadata.generateName !== "") {
+      const suffix = Array.from({ length: 5 }, () => GENERATED_NAME_ALPHABET[randomInt(GENERATED_NAME_ALPHABET.length)]).join("");
+      admitted.metadata.name = `${admitted.metadata.generateName}${suffix}`;
+    }
     const causes = request.resource.validate(admitted, undefined);
     if (causes.length > 0) return failed(invalid(request.resource.kind, request.resource.group, admitted.metadata.name ?? "", causes), context.warnings);
     const validated = await this.validate("CREATE", context, admitted, undefined);
@@ -371,6 +372,8 @@ export class ResourceHandlers {
     const options: Record<string, unknown> = { kind: optionsKind === "PatchOptions" ? "UpdateOptions" : optionsKind, apiVersion: "meta.k8s.io/v1" };
     if (dryRunValues.length > 0) options.dryRun = dryRunValues;
     if (fieldManagerParameter !== null) options.fieldManager = fieldManagerParameter;
+    const fieldValidationParameter = request.query.get("fieldValidation");
+    if (fieldValidationParameter !== null) options.fieldValidation = fieldValidationParameter;
     return {
       request,
       dryRun: dryRunValues.length > 0,

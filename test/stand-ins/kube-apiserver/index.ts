@@ -2,7 +2,8 @@
  * A stand-in for kube-apiserver 1.31, for tests: HTTPS with a throwaway CA, bearer-token users,
  * ConfigMaps, Leases and Namespaces with etcd-like resourceVersions, watch, every PATCH type
  * including server-side apply, discovery and OpenAPI v3 as the real kubectl needs them, and
- * (optionally) admission webhooks honoured as the apiserver honours them.
+ * admission webhooks (Mutating/ValidatingWebhookConfiguration objects) honoured as the
+ * apiserver honours them.
  *
  * ```ts
  * const api = await startKubeApiStandIn({ users: [{ name: "forecaster", groups: ["trendmaster"] }] });
@@ -16,18 +17,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { type AdmissionChain, admitEverything } from "./admission-chain.js";
+import { WebhookAdmission, type WebhookAdmissionOptions } from "./admission/webhook-admission.js";
 import { DEFAULT_USERS, type KnownUser, type StandInUser, registerUsers } from "./authentication.js";
 import { createCertificateAuthority, issueCertificate } from "./certificates.js";
 import { ResourceHandlers } from "./handlers.js";
 import { writeKubeconfigFile } from "./kubeconfig.js";
 import { type KubeObject, deepCopy } from "./objects.js";
-import { type ResourceDefinition, apiVersionOf, servedResources } from "./resources.js";
+import { type ResourceDefinition, apiVersionOf, namespaces, servedResources } from "./resources.js";
 import { type RequestRecord, createApiServer } from "./server.js";
 import { ObjectStore } from "./store.js";
 
 export type { StandInUser, UserInfo } from "./authentication.js";
 export type { KubeObject } from "./objects.js";
 export type { RequestRecord } from "./server.js";
+export type { WebhookAdmissionOptions } from "./admission/webhook-admission.js";
+export type { ServiceEndpoint, ServiceResolver } from "./admission/webhook-call.js";
 
 /** The plural names of the served resources, as in their URLs. */
 export type ServedResourceName = "configmaps" | "leases" | "namespaces";
@@ -42,8 +46,8 @@ export interface KubeApiStandInOptions {
   users?: StandInUser[];
   /** Namespaces that exist from the start; defaults to default, kube-system, kube-public, kube-node-lease, istio-system. */
   namespaces?: Array<string | NamespaceSeed>;
-  /** Admission run on every write (see admission/); defaults to admitting everything. */
-  admission?: AdmissionChain;
+  /** Admission webhooks honoured on every write; none by default. */
+  admission?: WebhookAdmissionOptions;
   /** Called once per request, after it is answered. KUBE_API_STAND_IN_LOG=1 also prints them. */
   onRequest?: (record: RequestRecord) => void;
 }
@@ -71,7 +75,8 @@ export interface KubeApiStandIn {
   closeWatches(): void;
   /** Every request answered so far, oldest first. */
   requests(): readonly RequestRecord[];
-  setAdmission(admission: AdmissionChain | undefined): void;
+  /** Replaces the admission webhook configurations (undefined: no webhooks). */
+  setAdmission(admission: WebhookAdmissionOptions | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -88,7 +93,10 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
   const users = registerUsers(options.users ?? DEFAULT_USERS);
   if (users.length === 0) throw new Error("startKubeApiStandIn: at least one user is needed");
   const store = new ObjectStore(now);
-  let admission = options.admission ?? admitEverything;
+  const namespaceLabels = (name: string): Record<string, string> | undefined => store.get(namespaces, undefined, name)?.metadata.labels;
+  const loadAdmission = (configuration: WebhookAdmissionOptions | undefined): AdmissionChain =>
+    configuration === undefined ? admitEverything : new WebhookAdmission(configuration, namespaceLabels);
+  let admission = loadAdmission(options.admission);
   const handlers = new ResourceHandlers(store, servedResources, () => admission, now);
   const recorded: RequestRecord[] = [];
   const printRequests = process.env.KUBE_API_STAND_IN_LOG === "1";
@@ -145,7 +153,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
     closeWatches: endWatches,
     requests: () => recorded,
     setAdmission: (next) => {
-      admission = next ?? admitEverything;
+      admission = loadAdmission(next);
     },
     stop: async () => {
       endWatches();
