@@ -144,7 +144,7 @@ seccompProfile:
 - name: slack
   secret:
     secretName: {{ .Values.slack.existingSecret }}
-    defaultMode: 0440
+    defaultMode: 288  # 0440 (decimal: YAML 1.1 and 1.2 parsers read a leading-zero number differently)
     items:
       {{- if .Values.slack.webhookUrlKey }}
       - key: {{ .Values.slack.webhookUrlKey }}
