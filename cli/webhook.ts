@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { CommandIO } from "./io.js";
+import { buildWebhookConfig, WEBHOOK_USAGE } from "../webhook/config.js";
+import { runWebhook } from "../webhook/main.js";
+
+/**
+ * `trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]`:
+ * serve /mutate and /validate until SIGTERM or SIGINT. Exit 2 on bad flags or settings, 1 when it cannot start.
+ */
+export async function webhookCommand(args: string[], io: CommandIO): Promise<number> {
+  if (args.includes("-h") || args.includes("--help")) {
+    io.stdout(`${WEBHOOK_USAGE}\n`);
+    return 0;
+  }
+  const built = buildWebhookConfig({
+    args,
+    env: process.env,
+    exists: (path) => existsSync(path),
+    readText: (path) => {
+      try {
+        return readFileSync(path, "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+  });
+  if (!built.ok) {
+    io.stderr(built.problems.map((p) => `trendmaster webhook: ${p}\n`).join("") + `${WEBHOOK_USAGE}\n`);
+    return 2;
+  }
+  let webhook;
+  try {
+    webhook = await runWebhook(built.config);
+  } catch (error) {
+    io.stderr(`trendmaster webhook: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const running = webhook;
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      running.stop().then(() => resolve(0), () => resolve(1));
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Every warning and denial the webhook gives, by stable code, with its template. The functions
+ * below are the only places these texts are built; tests assert them exactly.
+ */
+export const MESSAGE_CATALOGUE = {
+  clamped: "<rule>: <from>/<unit> raised|lowered to <to> (<why>)",
+  "audit-would-clamp": "audit mode, not applied: <clamped message>",
+  "clamp-refused": "<rule>: <from>/<unit> is outside the guardrail band [<min>, <max>] and cannot be changed automatically: <reason>; set it by hand or use trendmaster.io/override-reason",
+  "out-of-band": "<rule>: <limit>/<unit> is outside the guardrail band [<min>, <max>] of forecast generation <n>",
+  "unit-changed": "<rule>: unit is <unit> but forecast generation <n> is per <forecast unit>: not checked against guardrails",
+  "forecast-missing": "no forecast cache: limits not checked against guardrails",
+  "forecast-unreadable": "forecast cache unreadable (<problem>): limits not checked against guardrails",
+  "forecast-stale": "forecast generation <n> is <age>h old (max <max>h): limits not checked against guardrails",
+  "generation-ahead": "this write was computed from forecast generation <n> but the webhook has <m>: limits not checked against guardrails",
+  "override-accepted": "break-glass by <user>: limits admitted unclamped (<reason>)",
+  "override-refused": "trendmaster.io/override-reason ignored: <user> is not on the break-glass allow-list",
+  "audit-would-deny": "audit mode, would deny: <loader error>",
+  "not-a-configmap": "<name> is not a readable ConfigMap: <problem>",
+  "internal-error": "trendmaster webhook internal error: <error>",
+  "more-warnings": "... and <n> more (see the audit annotations)",
+} as const;
+
+export type MessageCode = keyof typeof MESSAGE_CATALOGUE;
+
+/** The API server truncates each warning to 256 characters and all of them to 4 KiB: keep under both. */
+export const MAX_WARNING_CHARS = 256;
+export const MAX_WARNINGS = 12;
+
+/** Warnings travel as HTTP headers to kubectl: one line each, short, and not too many. */
+export function boundWarnings(warnings: readonly string[]): string[] {
+  const lines = warnings.map((w) => {
+    const line = w.replace(/\s*[\r\n]+\s*/g, " ");
+    return line.length > MAX_WARNING_CHARS ? `${line.slice(0, MAX_WARNING_CHARS - 3)}...` : line;
+  });
+  if (lines.length <= MAX_WARNINGS) return lines;
+  return [...lines.slice(0, MAX_WARNINGS - 1), `... and ${lines.length - MAX_WARNINGS + 1} more (see the audit annotations)`];
+}

@@ -1,0 +1,234 @@
+import { GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
+import { configFilesOfConfigMap } from "../../ratelimit/configmap.js";
+import { configDataDigest } from "../../ratelimit/digest.js";
+import { setRequestsPerUnit } from "../../ratelimit/edit.js";
+import type { ConfigFile, LoadOptions, LoadResult } from "../../ratelimit/loader.js";
+import { assessBreakGlass, type BreakGlass } from "./break-glass.js";
+import { clampMessage, outOfBandMessage, planClamps, type Clamp } from "./clamp-plan.js";
+import { readConfigMapObject, writeGenerationOf, type ConfigMapObject } from "./configmap-object.js";
+import { assessForecast, type ForecastTrust } from "./forecast-trust.js";
+import { buildPatch } from "./patch.js";
+import type { AdmissionPolicy, ForecastSnapshot } from "./policy.js";
+import { buildAllowResponse, buildDenyResponse } from "./response.js";
+import type { AdmissionRequest, AdmissionResponse } from "./review.js";
+
+/** What a decision needs besides the request: all values, so the decision is a pure function. */
+export interface AdmissionContext {
+  readonly policy: AdmissionPolicy;
+  readonly forecast: ForecastSnapshot;
+  readonly nowMs: number;
+  /** loadRateLimitConfig, possibly memoized by content. */
+  readonly loadConfig: (files: readonly ConfigFile[], options: LoadOptions) => LoadResult;
+}
+
+/** What happened, for metrics, logs and Slack (the response is what the API server sees). */
+export interface AdmissionOutcome {
+  readonly verdict: "allowed" | "patched" | "denied";
+  /** False for objects the webhook does not guard (admitted untouched). */
+  readonly guarded: boolean;
+  /** Clamps applied (enforce mode, mutate). */
+  readonly clamps: readonly Clamp[];
+  /** Clamps enforce mode would have applied (audit mode, mutate). */
+  readonly wouldClamps: readonly Clamp[];
+  /** Break-glass seen on this write, with the rules it kept outside their band. */
+  readonly override?: { readonly glass: Exclude<BreakGlass, { kind: "none" }>; readonly outsideBand: readonly Clamp[] };
+  /** Why limits were not checked against guardrails, when they were not. */
+  readonly unguarded?: Extract<ForecastTrust, { trusted: false }>["reason"];
+  /** Loader errors (denied in enforce mode, warned in audit mode). */
+  readonly loadErrors: readonly string[];
+  /** Set when the handler failed: a bug, answered without throwing. */
+  readonly internalError?: string;
+}
+
+export interface AdmissionDecision {
+  readonly response: AdmissionResponse;
+  readonly outcome: AdmissionOutcome;
+}
+
+const NOTHING = { clamps: [], wouldClamps: [], loadErrors: [] } as const;
+
+/** Longest audit annotation value we write: the audit log keeps them all, per request. */
+const MAX_AUDIT_VALUE_CHARS = 8_192;
+
+function clampList(clamps: readonly Clamp[]): string {
+  const text = JSON.stringify(clamps.map((c) => `${c.label}: ${c.from}->${c.to}`));
+  return text.length <= MAX_AUDIT_VALUE_CHARS ? text : `${text.slice(0, MAX_AUDIT_VALUE_CHARS - 20)}... (${clamps.length} rules)`;
+}
+
+function isWrite(request: AdmissionRequest): boolean {
+  return request.operation === "CREATE" || request.operation === "UPDATE";
+}
+
+function objectName(request: AdmissionRequest): string {
+  return request.name || `${request.kind.kind}`;
+}
+
+type Loaded = { configMap: ConfigMapObject; files: ConfigFile[]; loaded: LoadResult };
+
+/** Read and load the incoming object once; a message when it is not a ConfigMap at all. */
+function loadObject(request: AdmissionRequest, context: AdmissionContext): Loaded | { problem: string } {
+  const read = readConfigMapObject(request.object);
+  if (!read.ok) return { problem: `${objectName(request)} is not a readable ConfigMap: ${read.message}` };
+  const files = configFilesOfConfigMap(read.configMap);
+  return { configMap: read.configMap, files, loaded: context.loadConfig(files, { mergeDomains: context.policy.mergeDomains }) };
+}
+
+function unreadable(request: AdmissionRequest, context: AdmissionContext, problem: string): AdmissionDecision {
+  if (context.policy.mode === "audit") {
+    return { response: buildAllowResponse(request.uid, { warnings: [`audit mode, would deny: ${problem}`], auditAnnotations: { mode: "audit", "would-deny": problem } }), outcome: { verdict: "allowed", guarded: true, ...NOTHING, loadErrors: [problem] } };
+  }
+  return { response: buildDenyResponse(request.uid, problem, 400, { auditAnnotations: { mode: "enforce" } }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors: [problem] } };
+}
+
+/** The object as admitted: `edits` applied to copies of data/binaryData, stamped with the guarded digest. */
+function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>): unknown {
+  const original = object as Record<string, unknown> & { metadata?: Record<string, unknown> };
+  const data = { ...configMap.data };
+  const binaryData = { ...configMap.binaryData };
+  for (const [name, text] of edits) {
+    if (Object.hasOwn(data, name)) data[name] = text;
+    else binaryData[name] = Buffer.from(text, "utf8").toString("base64");
+  }
+  const digest = configDataDigest(data, binaryData);
+  const edited: Record<string, unknown> = {
+    ...original,
+    metadata: { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: digest } },
+  };
+  if (edits.size > 0) {
+    if (original.data !== undefined) edited.data = data;
+    if (original.binaryData !== undefined) edited.binaryData = binaryData;
+  }
+  return edited;
+}
+
+/**
+ * Mutate ratelimit-config. Enforce: clamp every limit outside its band, a warning per clamp.
+ * Audit: admit unchanged, with the warnings enforce would give. Both stamp the guarded digest.
+ * A config that does not load passes through stamped: validate denies it with the loader's text.
+ */
+export function mutateRateLimitConfig(request: AdmissionRequest, context: AdmissionContext): AdmissionDecision {
+  const { policy } = context;
+  if (!isWrite(request)) return { response: buildAllowResponse(request.uid), outcome: { verdict: "allowed", guarded: true, ...NOTHING } };
+  const read = loadObject(request, context);
+  if ("problem" in read) return unreadable(request, context, read.problem);
+  const { configMap, files, loaded } = read;
+  const warnings: string[] = [];
+  const audit: Record<string, string> = { mode: policy.mode };
+  const edits = new Map<string, string>();
+  const clamps: Clamp[] = [];
+  let wouldClamps: readonly Clamp[] = [];
+  let override: AdmissionOutcome["override"];
+  let unguarded: AdmissionOutcome["unguarded"];
+  if (loaded.ok) {
+    const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+    if (trust.cache) audit["forecast-generation"] = String(trust.cache.generation);
+    if (!trust.trusted) {
+      warnings.push(trust.warning);
+      audit.unguarded = trust.warning;
+      unguarded = trust.reason;
+    } else {
+      const plan = planClamps(loaded.rules, trust.cache);
+      warnings.push(...plan.skipped);
+      const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
+      if (glass.kind === "accepted") {
+        override = { glass, outsideBand: plan.clamps };
+        warnings.push(`break-glass by ${glass.user}: limits admitted unclamped (${glass.reason})`);
+        audit["override-user"] = glass.user;
+        audit["override-reason"] = glass.reason;
+        if (plan.clamps.length > 0) audit["override-outside-band"] = clampList(plan.clamps);
+      } else {
+        if (glass.kind === "refused") {
+          override = { glass, outsideBand: plan.clamps };
+          warnings.push(`trendmaster.io/override-reason ignored: ${glass.user} is not on the break-glass allow-list`);
+          audit["override-refused"] = glass.user;
+        }
+        if (policy.mode === "audit") {
+          wouldClamps = plan.clamps;
+          warnings.push(...plan.clamps.map((c) => `audit mode, not applied: ${clampMessage(c)}`));
+          if (plan.clamps.length > 0) audit["would-clamp"] = clampList(plan.clamps);
+        } else {
+          const refusals = applyClamps(files, plan.clamps, loaded, edits, clamps);
+          if (refusals.length > 0) {
+            return {
+              response: buildDenyResponse(request.uid, refusals.join("\n"), 422, { warnings, auditAnnotations: audit }),
+              outcome: { verdict: "denied", guarded: true, ...NOTHING, ...(override ? { override } : {}) },
+            };
+          }
+          warnings.push(...clamps.map(clampMessage));
+          if (clamps.length > 0) audit.clamped = clampList(clamps);
+        }
+      }
+    }
+  }
+  const patch = buildPatch(request.object, admittedObject(request.object, configMap, edits));
+  return {
+    response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings, auditAnnotations: audit }),
+    outcome: {
+      verdict: patch !== undefined && edits.size > 0 ? "patched" : "allowed",
+      guarded: true,
+      clamps,
+      wouldClamps,
+      loadErrors: [],
+      ...(override ? { override } : {}),
+      ...(unguarded ? { unguarded } : {}),
+    },
+  };
+}
+
+/** Rewrite the clamped numbers file by file; returns a denial line per clamp the text does not allow. */
+function applyClamps(files: readonly ConfigFile[], planned: readonly Clamp[], loaded: LoadResult, edits: Map<string, string>, applied: Clamp[]): string[] {
+  const refusals: string[] = [];
+  for (const file of files) {
+    const mine = planned.filter((c) => c.file === file.name);
+    if (mine.length === 0) continue;
+    const result = setRequestsPerUnit(file, new Map(mine.map((c) => [c.fullKey, c.to])), loaded);
+    const refusedKeys = new Map(result.refused.map((r) => [r.fullKey, r.reason]));
+    for (const clamp of mine) {
+      const reason = refusedKeys.get(clamp.fullKey);
+      if (reason === undefined) applied.push(clamp);
+      else refusals.push(`${clamp.label}: ${clamp.from}/${clamp.unit} is outside the guardrail band [${clamp.band.min}, ${clamp.band.max}] and cannot be changed automatically: ${reason}; set it by hand or use trendmaster.io/override-reason`);
+    }
+    if (result.applied.length > 0) edits.set(file.name, result.text);
+  }
+  return refusals;
+}
+
+/**
+ * Validate ratelimit-config as it will be stored: deny what the ratelimit service would refuse
+ * to load (its own error text) and, in enforce mode, limits outside the band (a later mutating
+ * webhook may have changed them). Audit mode admits, warning what it would have denied.
+ */
+export function validateRateLimitConfig(request: AdmissionRequest, context: AdmissionContext): AdmissionDecision {
+  const { policy } = context;
+  if (!isWrite(request)) return { response: buildAllowResponse(request.uid), outcome: { verdict: "allowed", guarded: true, ...NOTHING } };
+  const read = loadObject(request, context);
+  if ("problem" in read) return unreadable(request, context, read.problem);
+  const { configMap, loaded } = read;
+  const audit: Record<string, string> = { mode: policy.mode };
+  if (!loaded.ok) {
+    const loadErrors = loaded.errors.map((e) => e.message);
+    if (policy.mode === "audit") {
+      audit["would-deny"] = loadErrors.join("\n").slice(0, MAX_AUDIT_VALUE_CHARS);
+      return { response: buildAllowResponse(request.uid, { warnings: loadErrors.map((m) => `audit mode, would deny: ${m}`), auditAnnotations: audit }), outcome: { verdict: "allowed", guarded: true, ...NOTHING, loadErrors } };
+    }
+    return { response: buildDenyResponse(request.uid, loadErrors.join("\n"), 422, { auditAnnotations: audit }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors } };
+  }
+  if (policy.mode === "enforce") {
+    const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+    if (trust.trusted) {
+      audit["forecast-generation"] = String(trust.cache.generation);
+      const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
+      const plan = planClamps(loaded.rules, trust.cache);
+      if (glass.kind === "accepted") {
+        audit["override-user"] = glass.user;
+        audit["override-reason"] = glass.reason;
+      } else if (plan.clamps.length > 0) {
+        const lines = plan.clamps.map((c) => outOfBandMessage(c, trust.cache.generation));
+        if (glass.kind === "refused") lines.push(`trendmaster.io/override-reason ignored: ${glass.user} is not on the break-glass allow-list`);
+        audit["out-of-band"] = clampList(plan.clamps);
+        return { response: buildDenyResponse(request.uid, lines.join("\n"), 422, { auditAnnotations: audit }), outcome: { verdict: "denied", guarded: true, ...NOTHING } };
+      }
+    }
+  }
+  return { response: buildAllowResponse(request.uid, { auditAnnotations: audit }), outcome: { verdict: "allowed", guarded: true, ...NOTHING } };
+}

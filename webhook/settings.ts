@@ -1,0 +1,116 @@
+import yaml from "js-yaml";
+import { WEBHOOK_MODES, type AdmissionPolicy, type WebhookMode } from "./admission/policy.js";
+
+/** The parts of the settings file (docs/settings.md) the webhook reads. */
+export interface WebhookSettings {
+  readonly ratelimitConfig: { readonly namespace: string; readonly name: string };
+  readonly forecastCacheName: string;
+  readonly mode: WebhookMode;
+  readonly maxForecastAgeHours: number;
+  readonly breakGlass: { readonly users: readonly string[]; readonly groups: readonly string[] };
+  readonly mergeDomains: boolean;
+  /** Slack incoming-webhook URL for break-glass notices; none when absent. */
+  readonly slackWebhookUrl?: string;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
+  ratelimitConfig: Object.freeze({ namespace: "istio-system", name: "ratelimit-config" }),
+  forecastCacheName: "trendmaster-forecast",
+  mode: "enforce",
+  maxForecastAgeHours: 24,
+  breakGlass: Object.freeze({ users: Object.freeze([]), groups: Object.freeze([]) }),
+  mergeDomains: false,
+});
+
+type Record_ = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Record_ {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Read the settings file's text into WebhookSettings, reporting every wrong value at once
+ * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are not checked here.
+ */
+export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings } | { ok: false; problems: string[] } {
+  if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (error) {
+    return { ok: false, problems: [`not YAML: ${(error as Error).message.split("\n")[0]}`] };
+  }
+  if (doc === undefined || doc === null) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+  if (!isRecord(doc)) return { ok: false, problems: ["the settings file is not a YAML mapping"] };
+  const problems: string[] = [];
+  const section = (value: unknown, path: string): Record_ => {
+    if (value === undefined || value === null) return {};
+    if (isRecord(value)) return value;
+    problems.push(`${path}: is not a mapping`);
+    return {};
+  };
+  const str = (record: Record_, key: string, path: string, fallback: string): string => {
+    const value = record[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+    problems.push(`${path}.${key}: ${JSON.stringify(value)} is not a non-empty string`);
+    return fallback;
+  };
+  const strings = (record: Record_, key: string, path: string): string[] => {
+    const value = record[key];
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")) return value as string[];
+    problems.push(`${path}.${key}: is not a list of non-empty strings`);
+    return [];
+  };
+  const rl = section(doc.ratelimitConfig, "ratelimitConfig");
+  const cache = section(doc.forecastCache, "forecastCache");
+  const hook = section(doc.webhook, "webhook");
+  const glass = section(hook.breakGlass, "webhook.breakGlass");
+  const slack = section(doc.slack, "slack");
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  let mode = d.mode;
+  if (hook.mode !== undefined && hook.mode !== null) {
+    if ((WEBHOOK_MODES as readonly unknown[]).includes(hook.mode)) mode = hook.mode as WebhookMode;
+    else problems.push(`webhook.mode: ${JSON.stringify(hook.mode)} is not one of ${WEBHOOK_MODES.join(", ")}`);
+  }
+  let maxForecastAgeHours = d.maxForecastAgeHours;
+  if (hook.maxForecastAgeHours !== undefined && hook.maxForecastAgeHours !== null) {
+    const hours = hook.maxForecastAgeHours;
+    if (typeof hours === "number" && Number.isFinite(hours) && hours > 0) maxForecastAgeHours = hours;
+    else problems.push(`webhook.maxForecastAgeHours: ${JSON.stringify(hours)} is not a positive number`);
+  }
+  let mergeDomains = d.mergeDomains;
+  if (hook.mergeDomains !== undefined && hook.mergeDomains !== null) {
+    const merge = hook.mergeDomains;
+    if (typeof merge === "boolean" || merge === "true" || merge === "false") mergeDomains = merge === true || merge === "true";
+    else problems.push(`webhook.mergeDomains: ${JSON.stringify(merge)} is not a boolean`);
+  }
+  let slackWebhookUrl: string | undefined;
+  if (slack.webhookUrl !== undefined && slack.webhookUrl !== null && slack.webhookUrl !== "") {
+    const url = slack.webhookUrl;
+    if (typeof url === "string" && /^https?:\/\/[^\s]+$/.test(url)) slackWebhookUrl = url;
+    else problems.push("slack.webhookUrl: is not an http(s) URL");
+  }
+  const settings: WebhookSettings = Object.freeze({
+    ratelimitConfig: Object.freeze({ namespace: str(rl, "namespace", "ratelimitConfig", d.ratelimitConfig.namespace), name: str(rl, "name", "ratelimitConfig", d.ratelimitConfig.name) }),
+    forecastCacheName: str(cache, "name", "forecastCache", d.forecastCacheName),
+    mode,
+    maxForecastAgeHours,
+    breakGlass: Object.freeze({ users: Object.freeze(strings(glass, "users", "webhook.breakGlass")), groups: Object.freeze(strings(glass, "groups", "webhook.breakGlass")) }),
+    mergeDomains,
+    ...(slackWebhookUrl !== undefined ? { slackWebhookUrl } : {}),
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+}
+
+/** The admission policy these settings give; `pinnedMode` (the --mode flag) wins over the file. */
+export function policyOf(settings: WebhookSettings, pinnedMode: WebhookMode | undefined): AdmissionPolicy {
+  return Object.freeze({
+    mode: pinnedMode ?? settings.mode,
+    maxForecastAgeMs: settings.maxForecastAgeHours * 3_600_000,
+    breakGlass: settings.breakGlass,
+    target: settings.ratelimitConfig,
+    mergeDomains: settings.mergeDomains,
+  });
+}
