@@ -4,6 +4,8 @@
  * backfilled once into .cache/ and reused by later runs.
  *
  *   node dist/bench/prometheus-fetch.js [--rules 500] [--days 14] [--concurrency 4] [--batch-size 50]
+ *
+ * Prints one line per mode: wall time, HTTP requests, the client's own CPU time, and a checksum.
  */
 import { createWriteStream } from "node:fs";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -22,7 +24,7 @@ const { values: args } = parseArgs({
     rules: { type: "string", default: "500" },
     days: { type: "string", default: "14" },
     concurrency: { type: "string", default: String(DEFAULT_PROMETHEUS_SETTINGS.concurrency) },
-    "batch-size": { type: "string", default: String(DEFAULT_PROMETHEUS_SETTINGS.batchSize) },
+    "batch-size": { type: "string", default: "50" },
   },
 });
 const RULES = Number(args.rules);
@@ -102,14 +104,17 @@ async function main(): Promise<void> {
     for (const batchSize of [Number(args["batch-size"]), 1]) {
       const source = await createPrometheusTrafficSource({ ...DEFAULT_PROMETHEUS_SETTINGS, url: prometheus.url, concurrency: Number(args.concurrency), batchSize });
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const report = await source.fetchRules(rules, range);
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
       source.close();
       let fetchedTotal = 0;
       for (const s of report.series.values()) for (const p of s.samples) fetchedTotal += Number.isNaN(p.value) ? 0 : p.value;
       const check = fetchedTotal === expectedTotal ? "sum of all values matches the generated data" : `MISMATCH: fetched ${fetchedTotal}, generated ${expectedTotal}`;
       const mode = batchSize > 1 ? `batched by ${batchSize}` : "rule by rule";
-      console.log(`${mode.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s  ${String(report.requests).padStart(5)} HTTP requests  ${summarizeFetchReport(report)}; ${check}`);
+      console.log(`${mode.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s  ${String(report.requests).padStart(5)} HTTP requests  client CPU ${clientCpuSeconds.toFixed(1)} s  ${summarizeFetchReport(report)}; ${check}`);
     }
   } finally {
     await prometheus.stop();

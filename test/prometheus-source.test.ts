@@ -70,8 +70,11 @@ describeWithPrometheus(`real Prometheus${"missing" in binaries ? ` (SKIPPED: ${b
     expect(progress.at(-1)).toBe(fixture.nginxRules.length + 1);
   });
 
-  it("ratelimit-service preset: per-rule stats, one-level rules matched by an absent key2", async () => {
-    const source = await createPrometheusTrafficSource(settings(prometheus.url, { query: "ratelimit-service" }));
+  it.each([
+    ["rule by rule", 1],
+    ["batched by sum by", 50],
+  ])("ratelimit-service preset, %s: per-rule stats, one-level rules matched by an absent key2", async (_name, batchSize) => {
+    const source = await createPrometheusTrafficSource(settings(prometheus.url, { query: "ratelimit-service", batchSize }));
     const report = await source.fetchRules(fixture.serviceRules.map((r) => r.rule), fixture.range);
     source.close();
     expect(report.failed).toEqual([]);
@@ -95,7 +98,7 @@ describeWithPrometheus(`real Prometheus${"missing" in binaries ? ` (SKIPPED: ${b
     const start = fixture.range.startMs;
     await expect(client.queryRange("vector(1)", start, start + 11_001 * 60_000, 60)).rejects.toThrow(/exceeded maximum resolution of 11,000 points/);
     const ok = await client.queryRange("vector(1)", start, start + 11_000 * 60_000, 60);
-    expect(ok.data[0]?.points).toHaveLength(11_001);
+    expect(ok.data[0]?.values).toHaveLength(11_001);
     client.close();
   });
 

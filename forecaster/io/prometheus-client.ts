@@ -4,13 +4,15 @@
  * carry the endpoint, the query and Prometheus' own error text. Credentials never enter messages.
  */
 import { readFile } from "node:fs/promises";
+import type { PointColumns } from "../logic/range-grid.js";
 import { createNodeHttpTransport, HttpTransportError, type HttpResponse, type HttpTransport } from "./http-transport.js";
 import type { PrometheusClientSettings } from "./prometheus-settings.js";
 
 /** One series of a matrix result, translated from the wire `{metric, values: [[sec, "v"]]}`. */
-export interface PromSeries {
+export interface PromSeries extends PointColumns {
   readonly labels: Readonly<Record<string, string>>;
-  readonly points: readonly (readonly [timestampMs: number, value: number])[];
+  readonly timestampsMs: Float64Array;
+  readonly values: Float64Array;
 }
 
 export interface PromResult<T> {
@@ -237,25 +239,31 @@ function parseMatrix(data: unknown, endpoint: string, query: string, attempts: n
   }
   return data.result.map((item: unknown) => {
     if (!isRecord(item) || !isRecord(item.metric) || !Array.isArray(item.values)) throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed series ${snippet(JSON.stringify(item) ?? "")}`, "malformed", endpoint, query, attempts);
-    return { labels: stringRecord(item.metric), points: item.values.map((p: unknown) => parsePoint(p, endpoint, query, attempts)) };
+    return pointColumns(stringRecord(item.metric), item.values, endpoint, query, attempts);
   });
 }
 
 function parseVector(data: unknown, endpoint: string, query: string, attempts: number): PromSeries[] {
   if (!isRecord(data) || !Array.isArray(data.result)) throw new PrometheusRequestError(`${endpoint} for query ${query}: expected a result list`, "malformed", endpoint, query, attempts);
-  if (data.resultType === "scalar") return [{ labels: {}, points: [parsePoint(data.result, endpoint, query, attempts)] }];
+  if (data.resultType === "scalar") return [pointColumns({}, [data.result], endpoint, query, attempts)];
   return data.result.map((item: unknown) => {
     if (!isRecord(item) || !isRecord(item.metric)) throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed sample`, "malformed", endpoint, query, attempts);
-    return { labels: stringRecord(item.metric), points: [parsePoint(item.value, endpoint, query, attempts)] };
+    return pointColumns(stringRecord(item.metric), [item.value], endpoint, query, attempts);
   });
 }
 
-function parsePoint(point: unknown, endpoint: string, query: string, attempts: number): readonly [number, number] {
-  if (!Array.isArray(point) || typeof point[0] !== "number" || typeof point[1] !== "string") {
-    throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed point ${snippet(JSON.stringify(point) ?? "")}`, "malformed", endpoint, query, attempts);
-  }
-  // Timestamps are seconds with millisecond precision; round away float noise.
-  return [Math.round(point[0] * 1000), parseSampleValue(point[1])];
+function pointColumns(labels: Record<string, string>, points: readonly unknown[], endpoint: string, query: string, attempts: number): PromSeries {
+  const timestampsMs = new Float64Array(points.length);
+  const values = new Float64Array(points.length);
+  points.forEach((point, i) => {
+    if (!Array.isArray(point) || typeof point[0] !== "number" || typeof point[1] !== "string") {
+      throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed point ${snippet(JSON.stringify(point) ?? "")}`, "malformed", endpoint, query, attempts);
+    }
+    // Timestamps are seconds with millisecond precision; round away float noise.
+    timestampsMs[i] = Math.round(point[0] * 1000);
+    values[i] = parseSampleValue(point[1]);
+  });
+  return { labels, timestampsMs, values };
 }
 
 /** Prometheus' float text: Go formatting plus `NaN`, `+Inf`, `-Inf`. */

@@ -1,13 +1,13 @@
 /**
  * TrafficSource over the Prometheus HTTP API (Prometheus itself, or Trickster in front of it).
  * Rules are mapped to PromQL by a query template, fetched in batches (`sum by`) when the template
- * has a batched form, a few queries at a time, each range split to stay under the point limit.
+ * has a batched form, a few requests at a time, each range split to stay under the point limit.
  */
 import type { LimitedRule, RateLimitRule } from "../../ratelimit/rule.js";
 import { compileQueryTemplate, planBatchQueries, QUERY_PRESETS, renderRuleQuery, seriesIdentity, type BatchQuery, type CompiledQueryTemplate } from "../logic/query-template.js";
 import { placeOnGrid, splitRange } from "../logic/range-grid.js";
 import type { TimeRange } from "../traffic.js";
-import { forEachBounded } from "./bounded-concurrency.js";
+import { createLimiter } from "./bounded-concurrency.js";
 import { PrometheusClient, PrometheusRequestError, type PrometheusClientDeps, type PromSeries } from "./prometheus-client.js";
 import { validatePrometheusSettings, type PrometheusSourceSettings } from "./prometheus-settings.js";
 import type { FetchProgress, FetchReport, TrafficSource } from "./traffic-source.js";
@@ -23,9 +23,14 @@ type FetchUnit =
   | { readonly kind: "rule"; readonly rule: RateLimitRule; readonly query: string }
   | { readonly kind: "batch"; readonly batch: BatchQuery; readonly rules: readonly RateLimitRule[] };
 
-/** Series of one query over the whole range, chunks merged by label set. */
+/** One series of a query over the whole range: the parts each chunk returned for its label set. */
+interface AnsweredSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly parts: PromSeries[];
+}
+
 interface QueryAnswer {
-  readonly series: PromSeries[];
+  readonly series: AnsweredSeries[];
   readonly warnings: string[];
 }
 
@@ -67,26 +72,31 @@ export class PrometheusTrafficSource implements TrafficSource {
 
     let rulesDone = 0;
     let requests = 0;
+    // Requests, not queries, share the limit: a long range's chunks run side by side too.
+    const limit = createLimiter(this.options.concurrency);
     const ask = async (query: string): Promise<QueryAnswer> => {
-      const byLabels = new Map<string, { labels: Readonly<Record<string, string>>; points: (readonly [number, number])[] }>();
-      const warnings: string[] = [];
-      for (const chunk of splitRange(range, this.options.maxPointsPerRequest)) {
-        try {
-          const result = await this.client.queryRange(query, chunk.startMs, chunk.endMs, range.stepSeconds);
-          requests += result.attempts;
-          warnings.push(...result.warnings);
-          for (const s of result.data) {
-            const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
-            const entry = byLabels.get(key) ?? { labels: s.labels, points: [] };
-            entry.points.push(...s.points);
-            byLabels.set(key, entry);
-          }
-        } catch (err) {
-          if (err instanceof PrometheusRequestError) requests += err.attempts;
-          throw err;
+      const chunks = splitRange(range, this.options.maxPointsPerRequest);
+      const results = await Promise.allSettled(chunks.map((chunk) => limit(() => this.client.queryRange(query, chunk.startMs, chunk.endMs, range.stepSeconds))));
+      const byLabels = new Map<string, AnsweredSeries>();
+      const warnings = new Set<string>();
+      let firstError: unknown;
+      for (const result of results) {
+        if (result.status === "rejected") {
+          if (result.reason instanceof PrometheusRequestError) requests += result.reason.attempts;
+          firstError ??= result.reason;
+          continue;
+        }
+        requests += result.value.attempts;
+        for (const w of result.value.warnings) warnings.add(w);
+        for (const s of result.value.data) {
+          const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+          const entry = byLabels.get(key) ?? { labels: s.labels, parts: [] };
+          entry.parts.push(s);
+          byLabels.set(key, entry);
         }
       }
-      return { series: [...byLabels.values()], warnings: [...new Set(warnings)] };
+      if (firstError !== undefined) throw firstError;
+      return { series: [...byLabels.values()], warnings: [...warnings] };
     };
 
     const fetchRule = async (rule: RateLimitRule, query: string): Promise<void> => {
@@ -112,14 +122,14 @@ export class PrometheusTrafficSource implements TrafficSource {
         // a server that stays down would not, so those rules fail with the batch's error.
         if (err instanceof PrometheusRequestError && (err.kind === "api" || (err.kind === "http" && err.status !== undefined && err.status < 500 && err.status !== 429))) {
           report.warnings.push(`batch of ${unit.rules.length} rules failed, fetching them one by one: ${err.message}`);
-          for (const rule of unit.rules) await fetchRule(rule, queryOf.get(rule.fullKey) ?? "");
+          await Promise.all(unit.rules.map((rule) => fetchRule(rule, queryOf.get(rule.fullKey) ?? "")));
         } else {
           for (const rule of unit.rules) report.failed.push({ fullKey: rule.fullKey, error: `in a batch of ${unit.rules.length} rules: ${errorText(err)}` });
         }
         return;
       }
       for (const w of answer.warnings) report.warnings.push(`batch of ${unit.rules.length} rules starting ${unit.rules[0]?.fullKey ?? ""}: ${w}`);
-      const seriesByIdentity = new Map<string, PromSeries[]>();
+      const seriesByIdentity = new Map<string, AnsweredSeries[]>();
       for (const s of answer.series) {
         const identity = seriesIdentity(unit.batch.ruleLabels.map((label) => s.labels[label] ?? ""));
         // Alternations of several labels also select combinations no rule asked for: skipped here.
@@ -135,22 +145,24 @@ export class PrometheusTrafficSource implements TrafficSource {
       }
     };
 
-    await forEachBounded(units, this.options.concurrency, async (unit) => {
-      if (unit.kind === "rule") await fetchRule(unit.rule, unit.query);
-      else await fetchBatch(unit);
-      rulesDone += unit.kind === "rule" ? 1 : unit.rules.length;
-      onProgress?.({ rulesDone, rulesTotal: mapped.length, requests });
-    });
+    await Promise.all(
+      units.map(async (unit) => {
+        if (unit.kind === "rule") await fetchRule(unit.rule, unit.query);
+        else await fetchBatch(unit);
+        rulesDone += unit.kind === "rule" ? 1 : unit.rules.length;
+        onProgress?.({ rulesDone, rulesTotal: mapped.length, requests });
+      }),
+    );
     return { ...report, requests };
   }
 
   /** Files one rule's series (or its absence) in the report. */
-  #record(report: FetchReport, rule: RateLimitRule, series: PromSeries | undefined, range: TimeRange): void {
+  #record(report: FetchReport, rule: RateLimitRule, series: AnsweredSeries | undefined, range: TimeRange): void {
     if (series === undefined) {
       report.empty.push(rule.fullKey);
       return;
     }
-    const placed = placeOnGrid(range, series.points);
+    const placed = placeOnGrid(range, series.parts);
     if (placed.offGrid > 0) report.warnings.push(`rule ${rule.fullKey}: ${placed.offGrid} points off the requested grid were dropped (is the range start aligned to the step?)`);
     if (placed.filled === 0) report.empty.push(rule.fullKey);
     else report.series.set(rule.fullKey, { fullKey: rule.fullKey, stepSeconds: range.stepSeconds, samples: placed.samples });

@@ -34,7 +34,7 @@ describe("splitRange", () => {
 describe("placeOnGrid", () => {
   it("fills grid points, leaves gaps NaN and counts points off the grid", () => {
     const range = { startMs: 0, endMs: 4 * MINUTE, stepSeconds: 60 };
-    const placed = placeOnGrid(range, [[0, 1], [2 * MINUTE, 3], [30_000, 9], [4 * MINUTE, 9]]);
+    const placed = placeOnGrid(range, [{ timestampsMs: [0, 2 * MINUTE], values: [1, 3] }, { timestampsMs: [30_000, 4 * MINUTE], values: [9, 9] }]);
     expect(placed.samples.map((s) => s.timestampMs)).toEqual([0, MINUTE, 2 * MINUTE, 3 * MINUTE]);
     expect(placed.samples.map((s) => s.value)).toEqual([1, Number.NaN, 3, Number.NaN]);
     expect(placed.offGrid).toBe(2);

@@ -46,21 +46,29 @@ export interface GridPlacement {
   readonly filled: number;
 }
 
-/** Places [timestampMs, value] points on the range's grid; grid points without a value are NaN. */
-export function placeOnGrid(range: TimeRange, points: Iterable<readonly [timestampMs: number, value: number]>): GridPlacement {
+/** Points as two parallel columns: 10 M points as [t, v] pairs would mostly be garbage collection. */
+export interface PointColumns {
+  readonly timestampsMs: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** Places points (from one or more responses) on the range's grid; grid points without a value are NaN. */
+export function placeOnGrid(range: TimeRange, parts: Iterable<PointColumns>): GridPlacement {
   const stepMs = range.stepSeconds * 1000;
   const total = gridPointCount(range);
   const values = new Float64Array(total).fill(Number.NaN);
   let offGrid = 0;
   let filled = 0;
-  for (const [timestampMs, value] of points) {
-    const index = (timestampMs - range.startMs) / stepMs;
-    if (!Number.isInteger(index) || index < 0 || index >= total) {
-      offGrid++;
-      continue;
+  for (const part of parts) {
+    for (let i = 0; i < part.timestampsMs.length; i++) {
+      const index = ((part.timestampsMs[i] ?? Number.NaN) - range.startMs) / stepMs;
+      if (!Number.isInteger(index) || index < 0 || index >= total) {
+        offGrid++;
+        continue;
+      }
+      if (Number.isNaN(values[index] ?? Number.NaN)) filled++;
+      values[index] = part.values[i] ?? Number.NaN;
     }
-    if (Number.isNaN(values[index] ?? Number.NaN)) filled++;
-    values[index] = value;
   }
   const samples: Sample[] = [];
   for (let i = 0; i < total; i++) samples.push({ timestampMs: range.startMs + i * stepMs, value: values[i] ?? Number.NaN });

@@ -62,15 +62,17 @@ export interface TrafficShape {
 /**
  * Whole request counts per step with a daily cycle (quiet nights, busy afternoons), quieter
  * weekends, multiplicative noise and rare short spikes: what an API partner's traffic looks like.
+ * Returns a generator of the counts at grid points 0, 1, 2, … (for data too big to hold at once).
  */
-export function generateTraffic(shape: TrafficShape): number[] {
+export function trafficGenerator(shape: Omit<TrafficShape, "points">): () => number {
   const random = seededRandom(shape.seed);
   const phase = random() * 2 * Math.PI;
-  const out: number[] = [];
+  let k = 0;
   let spikeLeft = 0;
   let spikeFactor = 1;
-  for (let k = 0; k < shape.points; k++) {
+  return () => {
     const t = shape.startMs + k * shape.stepSeconds * 1000;
+    k++;
     const hourOfDay = (t / 3_600_000) % 24;
     const dayOfWeek = (Math.floor(t / 86_400_000) + 4) % 7; // 1970-01-01 was a Thursday
     const daily = 1 + 0.6 * Math.sin((2 * Math.PI * (hourOfDay - 9)) / 24 + phase / 8);
@@ -82,9 +84,14 @@ export function generateTraffic(shape: TrafficShape): number[] {
     }
     const spike = spikeLeft > 0 ? spikeFactor : 1;
     if (spikeLeft > 0) spikeLeft--;
-    out.push(Math.max(0, Math.round(shape.meanPerStep * daily * weekly * noise * spike)));
-  }
-  return out;
+    return Math.max(0, Math.round(shape.meanPerStep * daily * weekly * noise * spike));
+  };
+}
+
+/** All of a series' counts per step at once (see trafficGenerator). */
+export function generateTraffic(shape: TrafficShape): number[] {
+  const next = trafficGenerator(shape);
+  return Array.from({ length: shape.points }, next);
 }
 
 export interface CounterSeries {
@@ -111,7 +118,7 @@ export function counterSamples(increments: readonly number[], startMs: number, s
 }
 
 /** OpenMetrics label-value escaping: backslash, double quote, newline. */
-function escapeLabelValue(value: string): string {
+export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
