@@ -4,6 +4,7 @@
  * truncated bodies, dropped connections. Records every request for assertions.
  */
 import http from "node:http";
+import https from "node:https";
 import { once } from "node:events";
 
 export type Misbehavior =
@@ -51,12 +52,13 @@ function vectorAnswer(): string {
   return JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, "1"] }] } });
 }
 
-export async function startMisbehavingPrometheus(options: { pathPrefix?: string } = {}): Promise<MisbehavingPrometheus> {
+/** Serves under `pathPrefix` (as behind a proxy), over HTTPS when given a key and certificate (PEM). */
+export async function startMisbehavingPrometheus(options: { pathPrefix?: string; tls?: { key: string; cert: string } } = {}): Promise<MisbehavingPrometheus> {
   const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
   const queue: Misbehavior[] = [];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {
@@ -97,13 +99,14 @@ export async function startMisbehavingPrometheus(options: { pathPrefix?: string 
           return;
       }
     });
-  });
+  };
+  const server = options.tls === undefined ? http.createServer(handler) : https.createServer(options.tls, handler);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("stand-in has no port");
   return {
-    url: `http://127.0.0.1:${address.port}${prefix}`,
+    url: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${address.port}${prefix}`,
     requests,
     script: (...behaviors) => queue.push(...behaviors),
     async stop() {
