@@ -9,6 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: "check ratelimit config files or ConfigMap manifests as the ratelimit service loads them", load: async () => (await import("./validate.js")).validateCommand },
   webhook: { summary: "serve the admission webhook guarding ratelimit-config (enforce or audit mode)", load: async () => (await import("./webhook.js")).webhookCommand },
   backtest: { summary: "fit on a timestamp,value CSV, recommend a static limit and score it on a holdout", load: async () => (await import("./backtest.js")).backtestCommand },
+  forecaster: { summary: "run forecast cycles on the SCHEDULE (Lease, /metrics, Slack alerts)", load: async () => (await import("./forecaster.js")).forecasterCommand },
+  run: { summary: "run --once: one forecast cycle, for a Job or CronJob", load: async () => (await import("./run.js")).runCommand },
+  history: { summary: "list the saved revisions of ratelimit-config", load: async () => (await import("./history.js")).historyCommand },
+  rollback: { summary: "restore ratelimit-config to a history revision, byte for byte", load: async () => (await import("./rollback.js")).rollbackCommand },
 };
 
 function usage(): string {

@@ -29,7 +29,9 @@ export interface SlackSettings {
   readonly botTokenFile?: string;
   readonly botToken?: RedactedSecret;
   /** Incoming-webhook URLs: every enabled alert goes to each. */
-  readonly webhookUrls: readonly RedactedSecret[];
+  readonly webhookUrls?: readonly RedactedSecret[];
+  /** File with incoming-webhook URLs, one per line (a mounted Secret), read on every send. */
+  readonly webhookUrlFile?: string;
   /** Base of Slack's Web API; tests point it at a local server. */
   readonly apiUrl: string;
   readonly alerts: Readonly<Record<AlertKind, AlertRoute>>;
@@ -64,10 +66,14 @@ export class SlackNotifier implements Notifier {
         results.push("error" in token ? { destination: channel, ok: false, error: token.error } : await this.#postMessage(token.value, channel, alert));
       }
     }
-    let n = 0;
-    for (const url of this.settings.webhookUrls) {
-      n += 1;
-      results.push(await this.#postWebhook(url, `webhook #${n}`, alert));
+    const urls = await this.#webhookUrls();
+    if ("error" in urls) results.push({ destination: "incoming webhooks", ok: false, error: urls.error });
+    else {
+      let n = 0;
+      for (const url of urls.value) {
+        n += 1;
+        results.push(await this.#postWebhook(url, `webhook #${n}`, alert));
+      }
     }
     return results;
   }
@@ -80,6 +86,18 @@ export class SlackNotifier implements Notifier {
       return value === "" ? { error: `slack.botTokenFile ${file} is empty` } : { value };
     } catch (error) {
       return { error: `slack.botTokenFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+    }
+  }
+
+  async #webhookUrls(): Promise<{ value: readonly RedactedSecret[] } | { error: string }> {
+    const fixed = this.settings.webhookUrls ?? [];
+    const file = this.settings.webhookUrlFile;
+    if (file === undefined) return { value: fixed };
+    try {
+      const lines = (await readFile(file, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+      return { value: [...fixed, ...lines.map((l) => new RedactedSecret(l))] };
+    } catch (error) {
+      return { error: `slack.webhookUrlFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
     }
   }
 
