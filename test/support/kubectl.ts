@@ -11,6 +11,8 @@ export interface KubectlResult {
 
 export interface KubectlOptions {
   stdin?: string;
+  /** Extra environment, e.g. KUBE_EDITOR for `kubectl edit`. */
+  env?: Record<string, string>;
   /** Kills kubectl after this long; a hung kubectl should fail the test, not the suite. */
   timeoutMilliseconds?: number;
 }
@@ -18,7 +20,13 @@ export interface KubectlOptions {
 export function runKubectl(kubectl: string, kubeconfig: string, args: string[], options: KubectlOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(kubectl, args, {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dirname(kubeconfig), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache") },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: dirname(kubeconfig),
+        KUBECONFIG: kubeconfig,
+        KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache"),
+        ...options.env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
       timeout: options.timeoutMilliseconds ?? 20_000,
     });

@@ -3,7 +3,7 @@
 import { loadYaml } from "@kubernetes/client-node";
 import { type KubeObject, isPlainObject } from "./objects.js";
 import type { ResourceDefinition } from "./resources.js";
-import { checkAgainstSchema, pruneUnknownFields } from "./schema.js";
+import { checkAgainstSchema, encodeLikeGo, pruneUnknownFields } from "./schema.js";
 import { type Status, badRequest } from "./status.js";
 
 export type FieldValidation = "Ignore" | "Warn" | "Strict";
@@ -54,7 +54,7 @@ export function decodeObject(value: unknown, resource: ResourceDefinition, valid
   if (validation === "Strict" && unknownFields.length > 0) {
     return { status: badRequest(`${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: strict decoding error: ${unknownFields.join(", ")}`) };
   }
-  const pruned = pruneUnknownFields(value, resource.schema) as Record<string, unknown>;
+  const pruned = encodeLikeGo(pruneUnknownFields(value, resource.schema), resource.schema) as Record<string, unknown>;
   const { apiVersion: _apiVersion, kind: _kind, metadata, ...fields } = pruned;
   // Field order as the Go struct marshals it: kind, apiVersion, metadata, then the rest.
   const object: KubeObject = { kind: resource.kind, apiVersion, metadata: isPlainObject(metadata) ? { ...metadata } : {}, ...fields };

@@ -81,6 +81,44 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     );
   });
 
+  it("edits with kubectl edit, through the editor", async () => {
+    await run(["create", "configmap", "edited-in-editor", "--from-literal=limit=1"]);
+    const editor = join(workDirectory, "editor.sh");
+    await writeFile(editor, '#!/bin/sh\nsed -i \'s/limit: "1"/limit: "7"/\' "$1"\n', { mode: 0o755 });
+    const edited = await runKubectl(kubectl as string, kubeconfig, ["edit", "configmap", "edited-in-editor"], { env: { KUBE_EDITOR: editor } });
+    expect(edited).toMatchObject({ code: 0, stdout: "configmap/edited-in-editor edited\n" });
+    expect(api.getObject("configmaps", "default", "edited-in-editor")?.data).toEqual({ limit: "7" });
+    expect(api.requests().some((request) => request.method === "PATCH" && request.url.includes("fieldManager=kubectl-edit"))).toBe(true);
+  });
+
+  it("diffs against a server-side dry run", async () => {
+    await run(["create", "configmap", "diffed", "--from-literal=limit=1"]);
+    const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: diffed\ndata:\n  limit: \"2\"\n";
+    const diff = await run(["diff", "-f", "-"], manifest);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout.split("\n").filter((line) => /^[-+] /.test(line))).toEqual(['-  limit: "1"', '+  limit: "2"']);
+    expect(api.getObject("configmaps", "default", "diffed")?.data).toEqual({ limit: "1" });
+  });
+
+  it("creates and deletes a namespace with what is in it", async () => {
+    expect((await run(["create", "namespace", "team-a"])).stdout).toBe("namespace/team-a created\n");
+    await run(["create", "configmap", "inside", "-n", "team-a"]);
+    expect((await run(["get", "namespace", "team-a"])).stdout).toMatch(/^NAME\s+STATUS\s+AGE\nteam-a\s+Active\s+\d+s\n$/);
+    expect(api.getObject("namespaces", undefined, "team-a")?.metadata.labels).toEqual({ "kubernetes.io/metadata.name": "team-a" });
+    expect((await run(["delete", "namespace", "team-a"])).stdout).toBe('namespace "team-a" deleted\n');
+    expect(api.getObject("configmaps", "team-a", "inside")).toBeUndefined();
+  });
+
+  it("watches with kubectl get -w", async () => {
+    const watching = run(["get", "configmaps", "-n", "kube-public", "-w", "--request-timeout=2s"]);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await run(["create", "configmap", "watched", "-n", "kube-public", "--from-literal=a=1"]);
+    await run(["delete", "configmap", "watched", "-n", "kube-public"]);
+    const output = (await watching).stdout.split("\n").filter((line) => line !== "");
+    expect(output[0]).toMatch(/^NAME\s+DATA\s+AGE$/);
+    expect(output.slice(1).map((line) => line.split(/\s+/).slice(0, 2).join(" "))).toEqual(["watched 1", "watched 1"]);
+  });
+
   it.each([
     ["strategic merge", ["-p", '{"data":{"b":"2"}}'], { a: "1", b: "2" }],
     ["merge", ["--type=merge", "-p", '{"data":{"a":null,"c":"3"}}'], { c: "3" }],

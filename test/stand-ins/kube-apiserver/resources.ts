@@ -181,6 +181,7 @@ export const leases: ResourceDefinition = {
     spec: {
       type: "object",
       goType: "LeaseSpec",
+      alwaysPresent: true,
       fields: {
         holderIdentity: { type: "string" },
         leaseDurationSeconds: { type: "integer", goType: "int32" },
@@ -212,8 +213,8 @@ export const namespaces: ResourceDefinition = {
   shortNames: ["ns"],
   verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
   schema: kindSchema("Namespace", {
-    spec: { type: "object", goType: "NamespaceSpec", fields: { finalizers: { type: "array", items: { type: "string" } } } },
-    status: { type: "object", goType: "NamespaceStatus", fields: { phase: { type: "string" }, conditions: { type: "array", items: { type: "any" } } } },
+    spec: { type: "object", goType: "NamespaceSpec", alwaysPresent: true, fields: { finalizers: { type: "array", items: { type: "string" } } } },
+    status: { type: "object", goType: "NamespaceStatus", alwaysPresent: true, fields: { phase: { type: "string" }, conditions: { type: "array", items: { type: "any" } } } },
   }),
   validate: (object) => validateName(object, labelProblems),
   table: {

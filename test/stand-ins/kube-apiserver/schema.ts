@@ -4,28 +4,31 @@
 import { isPlainObject } from "./objects.js";
 
 export type FieldSchema =
-  | { type: "string"; format?: "date-time" | "byte" }
+  | { type: "string"; format?: "date-time" | "byte"; omitEmpty?: true }
   | { type: "integer"; goType: "int32" | "int64" }
   | { type: "boolean" }
   | { type: "map"; values: FieldSchema; goType: string }
   | { type: "array"; items: FieldSchema }
-  | { type: "object"; goType: string; fields: Record<string, FieldSchema> }
+  /** `alwaysPresent`: a non-pointer Go struct, which encodes as {} even when empty. */
+  | { type: "object"; goType: string; fields: Record<string, FieldSchema>; alwaysPresent?: true }
   | { type: "any" };
 
 const string: FieldSchema = { type: "string" };
-const time: FieldSchema = { type: "string", format: "date-time" };
+/** ObjectMeta's strings are all `omitempty`. */
+const metaString: FieldSchema = { type: "string", omitEmpty: true };
+const time: FieldSchema = { type: "string", format: "date-time", omitEmpty: true };
 const stringMap: FieldSchema = { type: "map", values: string, goType: "map[string]string" };
 
 export const objectMetaSchema: FieldSchema = {
   type: "object",
   goType: "ObjectMeta",
   fields: {
-    name: string,
-    generateName: string,
-    namespace: string,
-    selfLink: string,
-    uid: string,
-    resourceVersion: string,
+    name: metaString,
+    generateName: metaString,
+    namespace: metaString,
+    selfLink: metaString,
+    uid: metaString,
+    resourceVersion: metaString,
     generation: { type: "integer", goType: "int64" },
     creationTimestamp: time,
     deletionTimestamp: time,
@@ -146,6 +149,38 @@ export function pruneUnknownFields(value: unknown, schema: FieldSchema): unknown
               .map(([field, item]) => [field, pruneUnknownFields(item, schema.fields[field] as FieldSchema)]),
           )
         : value;
+    default:
+      return value;
+  }
+}
+
+/**
+ * The object as Go's encoding/json writes it back after decoding into the typed struct: nulls
+ * and empty `omitempty` maps, lists and strings disappear; non-pointer structs appear as {}.
+ * Without this, `annotations: {}` would survive a patch where the apiserver drops it.
+ */
+export function encodeLikeGo(value: unknown, schema: FieldSchema): unknown {
+  if (value === null) return undefined;
+  switch (schema.type) {
+    case "string":
+      return schema.omitEmpty === true && value === "" ? undefined : value;
+    case "array":
+      return Array.isArray(value) && value.length === 0 ? undefined : value;
+    case "map":
+      return isPlainObject(value) && Object.keys(value).length === 0 ? undefined : value;
+    case "object": {
+      if (!isPlainObject(value)) return value;
+      const encoded: Record<string, unknown> = {};
+      for (const [field, item] of Object.entries(value)) {
+        const fieldSchema = schema.fields[field];
+        const result = fieldSchema === undefined ? item : encodeLikeGo(item, fieldSchema);
+        if (result !== undefined) encoded[field] = result;
+      }
+      for (const [field, fieldSchema] of Object.entries(schema.fields)) {
+        if (fieldSchema.type === "object" && fieldSchema.alwaysPresent === true && encoded[field] === undefined) encoded[field] = {};
+      }
+      return encoded;
+    }
     default:
       return value;
   }

@@ -7,7 +7,7 @@ import jsonPatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
 import type { AdmissionAttributes, AdmissionChain, AdmissionOutcome } from "../admission-chain.js";
 import { type KubeObject, canonicalJson, isPlainObject } from "../objects.js";
-import { pruneUnknownFields } from "../schema.js";
+import { encodeLikeGo, pruneUnknownFields } from "../schema.js";
 import { type Status, internalError } from "../status.js";
 import { buildAdmissionRequest, verifyAdmissionResponse } from "./admission-review.js";
 import { evaluateMatchConditions } from "./match-conditions.js";
@@ -133,7 +133,7 @@ export class WebhookAdmission implements AdmissionChain {
     }
     if (!isPlainObject(patched) || !isPlainObject(patched.metadata)) return { outcome: "refused", status: internalError("the patched object is not an object"), warnings };
     // The patched JSON is decoded into the Go type again, which drops fields the type lacks.
-    const object = pruneUnknownFields(patched, attributes.resource.schema) as KubeObject;
+    const object = encodeLikeGo(pruneUnknownFields(patched, attributes.resource.schema), attributes.resource.schema) as KubeObject;
     return { outcome: "admitted", object, changed: canonicalJson(object) !== canonicalJson(attributes.object), warnings };
   }
 }
