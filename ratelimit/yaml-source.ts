@@ -232,7 +232,9 @@ class SourceTreeBuilder {
     for (;;) {
       while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
       const lineStart = t.lastIndexOf("\n", e - 1) + 1;
-      const hashAt = t.lastIndexOf("#", e - 1);
+      // Scan this line only: lastIndexOf("#") would walk back through a comment-free file on every node.
+      let hashAt = e - 1;
+      while (hashAt >= lineStart && t.charCodeAt(hashAt) !== 35 /* # */) hashAt--;
       if (hashAt < lineStart) return e; // fast path: no comment on this line
       const hash = commentStart(t.slice(lineStart, e));
       if (hash === -1) return e;
