@@ -1,7 +1,8 @@
 // The two review resources kubectl's `auth` commands create: SelfSubjectAccessReview
-// (`kubectl auth can-i`) and SelfSubjectReview (`kubectl auth whoami`). The stand-in has no
-// RBAC: every authenticated user may do everything, which is what can-i reports.
+// (`kubectl auth can-i`) and SelfSubjectReview (`kubectl auth whoami`). can-i asks the same
+// authorizer that every resource request goes through.
 import type { UserInfo } from "./authentication.js";
+import type { Authorizer } from "./authorization.js";
 import type { DiscoveredResource } from "./discovery.js";
 import { isPlainObject } from "./objects.js";
 import { type Status, badRequest } from "./status.js";
@@ -31,7 +32,7 @@ export const selfSubjectReviews: DiscoveredResource = {
 export const reviewResources: readonly DiscoveredResource[] = [selfSubjectAccessReviews, selfSubjectReviews];
 
 /** Answers a POST of either review; the body comes back with its status filled in. */
-export function answerReview(resource: DiscoveredResource, body: unknown, user: UserInfo): object | Status {
+export function answerReview(resource: DiscoveredResource, body: unknown, user: UserInfo, authorize: Authorizer): object | Status {
   if (!isPlainObject(body)) return badRequest("Object 'Kind' is missing in the request body");
   const metadata = { creationTimestamp: null };
   if (resource === selfSubjectReviews) {
@@ -49,11 +50,18 @@ export function answerReview(resource: DiscoveredResource, body: unknown, user: 
       code: 422,
     };
   }
-  return {
-    kind: resource.kind,
-    apiVersion: `${resource.group}/${resource.version}`,
-    metadata,
-    spec,
-    status: { allowed: true, reason: "the kube-apiserver stand-in authorizes every authenticated user" },
-  };
+  if (!isPlainObject(spec.resourceAttributes)) return { kind: resource.kind, apiVersion: `${resource.group}/${resource.version}`, metadata, spec, status: { allowed: true } };
+  const asked = spec.resourceAttributes;
+  const text = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
+  const namespace = text(asked.namespace);
+  const name = text(asked.name);
+  const allowed = authorize({
+    user,
+    verb: text(asked.verb) ?? "",
+    apiGroup: text(asked.group) ?? "",
+    resource: text(asked.resource) ?? "",
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(name === undefined ? {} : { name }),
+  });
+  return { kind: resource.kind, apiVersion: `${resource.group}/${resource.version}`, metadata, spec, status: { allowed } };
 }

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { type AdmissionChain, admitEverything } from "./admission-chain.js";
 import { WebhookAdmission, type WebhookAdmissionOptions } from "./admission/webhook-admission.js";
+import { type Authorizer, allowEverything } from "./authorization.js";
 import { DEFAULT_USERS, type KnownUser, type StandInUser, registerUsers } from "./authentication.js";
 import { createCertificateAuthority, issueCertificate } from "./certificates.js";
 import { ResourceHandlers } from "./handlers.js";
@@ -28,6 +29,7 @@ import { type RequestRecord, createApiServer } from "./server.js";
 import { ObjectStore } from "./store.js";
 
 export type { StandInUser, UserInfo } from "./authentication.js";
+export type { AuthorizationAttributes, Authorizer } from "./authorization.js";
 export type { KubeObject } from "./objects.js";
 export type { RequestRecord } from "./server.js";
 export type { WebhookAdmissionOptions } from "./admission/webhook-admission.js";
@@ -46,6 +48,8 @@ export interface KubeApiStandInOptions {
   users?: StandInUser[];
   /** Namespaces that exist from the start; defaults to default, kube-system, kube-public, kube-node-lease, istio-system. */
   namespaces?: Array<string | NamespaceSeed>;
+  /** Decides every resource request (and `kubectl auth can-i`); by default everything is allowed. */
+  authorize?: Authorizer;
   /** Admission webhooks honoured on every write; none by default. */
   admission?: WebhookAdmissionOptions;
   /** Called once per request, after it is answered. KUBE_API_STAND_IN_LOG=1 also prints them. */
@@ -126,7 +130,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
 
   const authority = await createCertificateAuthority("kube-api-stand-in-ca");
   const serving = await issueCertificate(authority, { commonName: "kube-apiserver", dnsNames: ["localhost", "kubernetes.default.svc"], ipAddresses: ["127.0.0.1"] });
-  const { server, endWatches } = createApiServer({ tls: serving, users: () => users, resources: servedResources, handlers, store, now, onRequest });
+  const { server, endWatches } = createApiServer({ tls: serving, users: () => users, authorize: options.authorize ?? allowEverything, resources: servedResources, handlers, store, now, onRequest });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

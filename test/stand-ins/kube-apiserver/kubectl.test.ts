@@ -209,3 +209,31 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     expect((await runKubectl(kubectl as string, intruder, ["get", "configmaps"])).stderr).toContain("error: You must be logged in to the server (Unauthorized)");
   });
 });
+
+describeWithKubectl("kube-apiserver stand-in with an authorizer", () => {
+  let api: KubeApiStandIn;
+  const run = (args: string[]): Promise<KubectlResult> => runKubectl(kubectl as string, api.kubeconfigPath("viewer"), args);
+
+  beforeAll(async () => {
+    api = await startKubeApiStandIn({
+      users: [{ name: "viewer", groups: ["readers"] }],
+      authorize: ({ verb, resource }) => resource === "configmaps" && ["get", "list", "watch"].includes(verb),
+    });
+  });
+  afterAll(async () => api?.stop());
+
+  it("refuses what the authorizer refuses, in RBAC's words", async () => {
+    expect((await run(["get", "configmaps"])).code).toBe(0);
+    expect((await run(["create", "configmap", "written"])).stderr).toBe(
+      'error: failed to create configmap: configmaps is forbidden: User "viewer" cannot create resource "configmaps" in API group "" in the namespace "default"\n',
+    );
+    expect((await run(["get", "leases", "-n", "istio-system", "holder"])).stderr).toBe(
+      'Error from server (Forbidden): leases.coordination.k8s.io "holder" is forbidden: User "viewer" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "istio-system"\n',
+    );
+  });
+
+  it("answers kubectl auth can-i from the same authorizer", async () => {
+    expect(await run(["auth", "can-i", "list", "configmaps"])).toMatchObject({ code: 0, stdout: "yes\n" });
+    expect(await run(["auth", "can-i", "delete", "configmaps"])).toMatchObject({ code: 1, stdout: "no\n" });
+  });
+});

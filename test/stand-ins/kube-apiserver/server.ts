@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Server, createServer } from "node:https";
 import { answerReview, reviewResources } from "./access-reviews.js";
 import { type KnownUser, authenticate } from "./authentication.js";
+import { type Authorizer, forbiddenRequest, requestVerb } from "./authorization.js";
 import {
   AGGREGATED_DISCOVERY_MEDIA_TYPE,
   type DiscoveredResource,
@@ -41,6 +42,7 @@ export interface RequestRecord {
 export interface ServerDependencies {
   tls: { certPem: string; keyPem: string };
   users: () => readonly KnownUser[];
+  authorize: Authorizer;
   resources: readonly ResourceDefinition[];
   handlers: ResourceHandlers;
   store: ObjectStore;
@@ -129,12 +131,25 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
     const review = reviewResources.find((candidate) => candidate.group === resourcePath.group && candidate.version === resourcePath.version && candidate.plural === resourcePath.plural);
     if (review !== undefined && resourcePath.namespace === undefined && resourcePath.name === undefined) {
       if (method !== "POST") return fromStatus(methodNotAllowed(method, review as ResourceDefinition));
-      const answer = answerReview(review, JSON.parse(body.toString("utf8") || "null") as unknown, user.info);
+      const answer = answerReview(review, JSON.parse(body.toString("utf8") || "null") as unknown, user.info, dependencies.authorize);
       return isStatus(answer) ? fromStatus(answer) : { code: 201, body: answer };
     }
     const resource = findResource(resourcePath.group, resourcePath.version, resourcePath.plural);
     const scopeFits = resource !== undefined && (resource.namespaced || resourcePath.namespace === undefined);
     if (resource === undefined || !scopeFits || resourcePath.subresource !== undefined) return fromStatus(resourceNotServed());
+
+    const watchRequested = ["true", "1"].includes(url.searchParams.get("watch") ?? "");
+    const fieldName = /^metadata\.name=([^,]+)$/.exec(url.searchParams.get("fieldSelector") ?? "")?.[1];
+    const authorization = {
+      user: user.info,
+      verb: requestVerb(method, resourcePath.name !== undefined, watchRequested),
+      apiGroup: resource.group,
+      resource: resource.plural,
+      ...(resourcePath.namespace === undefined ? {} : { namespace: resourcePath.namespace }),
+      // A list or watch narrowed to one name is authorized for that name, as the apiserver does.
+      ...(resourcePath.name !== undefined ? { name: resourcePath.name } : fieldName !== undefined ? { name: fieldName } : {}),
+    };
+    if (!dependencies.authorize(authorization)) return fromStatus(forbiddenRequest(resource, authorization));
 
     const apiRequest: ApiRequest = {
       path: resourcePath,
@@ -152,8 +167,7 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
     switch (method) {
       case "GET": {
         if (named) return fromResponse(handlers.get(apiRequest));
-        const watch = url.searchParams.get("watch");
-        if (watch === "true" || watch === "1") {
+        if (watchRequested) {
           const refused = serveWatch(apiRequest, response, {
             store: dependencies.store,
             now: dependencies.now,
