@@ -1,11 +1,11 @@
 /**
- * Every warning and denial the webhook gives, by stable code, with its template. The functions
- * below are the only places these texts are built; tests assert them exactly.
+ * Every warning and denial the webhook gives (besides the ratelimit loader's own error texts), by
+ * stable code, with its template: the reference for operators and docs. Tests assert the texts exactly.
  */
 export const MESSAGE_CATALOGUE = {
   clamped: "<rule>: <from>/<unit> raised|lowered to <to> (<why>)",
   "audit-would-clamp": "audit mode, not applied: <clamped message>",
-  "clamp-refused": "<rule>: <from>/<unit> is outside the guardrail band [<min>, <max>] and cannot be changed automatically: <reason>; set it by hand or use trendmaster.io/override-reason",
+  "clamp-refused": "<rule>: <from>/<unit> is outside the guardrail band [<min>, <max>] and cannot be clamped: <reason> (or use trendmaster.io/override-reason)",
   "out-of-band": "<rule>: <limit>/<unit> is outside the guardrail band [<min>, <max>] of forecast generation <n>",
   "unit-changed": "<rule>: unit is <unit> but forecast generation <n> is per <forecast unit>: not checked against guardrails",
   "forecast-missing": "no forecast cache: limits not checked against guardrails",

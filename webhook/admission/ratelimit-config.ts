@@ -186,7 +186,7 @@ function applyClamps(files: readonly ConfigFile[], planned: readonly Clamp[], lo
     for (const clamp of mine) {
       const reason = refusedKeys.get(clamp.fullKey);
       if (reason === undefined) applied.push(clamp);
-      else refusals.push(`${clamp.label}: ${clamp.from}/${clamp.unit} is outside the guardrail band [${clamp.band.min}, ${clamp.band.max}] and cannot be changed automatically: ${reason}; set it by hand or use trendmaster.io/override-reason`);
+      else refusals.push(`${clamp.label}: ${clamp.from}/${clamp.unit} is outside the guardrail band [${clamp.band.min}, ${clamp.band.max}] and cannot be clamped: ${reason} (or use trendmaster.io/override-reason)`);
     }
     if (result.applied.length > 0) edits.set(file.name, result.text);
   }

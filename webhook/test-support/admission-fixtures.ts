@@ -40,7 +40,7 @@ export function admissionReview(options: ReviewOptions = {}): Record<string, unk
 }
 
 /** ratelimit-config as a ConfigMap object. */
-export function rateLimitConfigMap(data: Record<string, string>, annotations: Record<string, string> = {}, name = TARGET.name): Record<string, unknown> {
+export function rateLimitConfigMap(data: Record<string, string>, annotations: Record<string, string> = {}, name: string = TARGET.name): Record<string, unknown> {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",

@@ -1,0 +1,57 @@
+import { buildWebhookConfig, type ConfigInputs } from "./config.js";
+import { DEFAULT_WEBHOOK_SETTINGS, parseWebhookSettings, policyOf } from "./settings.js";
+
+const files: Record<string, string> = {
+  "/tls/tls.crt": "cert",
+  "/tls/tls.key": "key",
+  "/f.json": "{}",
+  "/s.yaml": "webhook:\n  mode: audit\n  maxForecastAgeHours: 6\n  breakGlass:\n    users: [oncall]\n    groups: [sre]\nratelimitConfig:\n  namespace: rl\n  name: rl-config\n",
+};
+
+function inputs(args: string[], env: Record<string, string> = {}): ConfigInputs {
+  return { args, env, readText: (path) => files[path], exists: (path) => path in files };
+}
+
+const BASE = ["--port", "8443", "--cert", "/tls/tls.crt", "--key", "/tls/tls.key"];
+
+describe("buildWebhookConfig", () => {
+  it("reads flags, environment and settings into one frozen config", () => {
+    const built = buildWebhookConfig(inputs([...BASE, "--forecast=/f.json", "--mode", "enforce", "--settings", "/s.yaml"], { POD_NAMESPACE: "trendmaster", LOG_LEVEL: "debug" }));
+    if (!built.ok) throw new Error(built.problems.join("; "));
+    expect(built.config).toMatchObject({ port: 8443, certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", forecastFile: "/f.json", pinnedMode: "enforce", settingsFile: "/s.yaml", podNamespace: "trendmaster", logLevel: "debug" });
+    expect(Object.isFrozen(built.config)).toBe(true);
+    expect(policyOf(built.config.settings, built.config.pinnedMode)).toEqual({ mode: "enforce", maxForecastAgeMs: 6 * 3_600_000, breakGlass: { users: ["oncall"], groups: ["sre"] }, target: { namespace: "rl", name: "rl-config" }, mergeDomains: false });
+    expect(policyOf(built.config.settings, undefined).mode).toBe("audit");
+  });
+
+  it("uses defaults when the settings file is missing", () => {
+    const built = buildWebhookConfig(inputs(BASE));
+    expect(built.ok && built.config.settings).toBe(DEFAULT_WEBHOOK_SETTINGS);
+    expect(built.ok && built.config.settingsFile).toBe("/etc/trendmaster/settings.yaml");
+  });
+
+  it.each<[string, string[], string[]]>([
+    ["nothing", [], ["--port is required", "--cert is required", "--key is required"]],
+    ["a bad port and mode", ["--port", "99999", "--cert", "/tls/tls.crt", "--key", "/tls/tls.key", "--mode", "strict"], ["--port '99999' is not a port number (0-65535)", "--mode 'strict' is not one of enforce, audit"]],
+    ["a flag without value", [...BASE, "--forecast"], ["--forecast needs a value"]],
+    ["a flag followed by a flag", ["--port", "--cert", "/tls/tls.crt", "--key", "/tls/tls.key"], ["--port needs a value", "--port is required"]],
+    ["unknown flags and arguments", [...BASE, "--verbose", "extra"], ["unknown option '--verbose'", "unexpected argument 'extra'"]],
+    ["missing files", ["--port", "1", "--cert", "/nope.crt", "--key", "/tls/tls.key", "--forecast", "/nope.json", "--settings", "/nope.yaml"], ["--cert '/nope.crt' does not exist", "--forecast '/nope.json' does not exist", "--settings '/nope.yaml' does not exist"]],
+    ["a repeated flag", [...BASE, "--port", "9"], ["--port is given twice"]],
+  ])("reports every problem at once: %s", (_name, args, problems) => expect(buildWebhookConfig(inputs(args))).toEqual({ ok: false, problems }));
+});
+
+describe("parseWebhookSettings", () => {
+  it.each<[string, string, string[]]>([
+    ["a bad mode", "webhook:\n  mode: strict\n", [`webhook.mode: "strict" is not one of enforce, audit`]],
+    ["a bad age", "webhook:\n  maxForecastAgeHours: -1\n", ["webhook.maxForecastAgeHours: -1 is not a positive number"]],
+    ["a bad allow-list", "webhook:\n  breakGlass:\n    users: alice\n", ["webhook.breakGlass.users: is not a list of non-empty strings"]],
+    ["a bad section", "webhook: 3\nratelimitConfig:\n  name: ''\n", ["webhook: is not a mapping", "ratelimitConfig.name: \"\" is not a non-empty string"]],
+    ["a bad Slack URL", "slack:\n  webhookUrl: not a url\n", ["slack.webhookUrl: is not an http(s) URL"]],
+    ["not YAML", "webhook: [", ["not YAML: unexpected end of the stream within a flow collection (2:1)"]],
+  ])("reports %s", (_name, text, problems) => expect(parseWebhookSettings(text)).toEqual({ ok: false, problems }));
+
+  it("ignores the sections it does not read", () => {
+    expect(parseWebhookSettings("forecaster:\n  headroom: 0.2\nslack: {}\n")).toEqual({ ok: true, settings: DEFAULT_WEBHOOK_SETTINGS });
+  });
+});
