@@ -66,7 +66,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}-forecaster{{- end -}}
 {{- define "trendmaster.tlsSecret" -}}{{ include "trendmaster.fullname" . }}-tls{{- end -}}
 {{- define "trendmaster.settingsConfigMap" -}}{{ include "trendmaster.fullname" . }}-settings{{- end -}}
-{{- define "trendmaster.leaseName" -}}trendmaster-forecaster{{- end -}}
+{{/* The forecaster's Lease and history names: its settings may rename them, RBAC and the name policy follow. */}}
+{{- define "trendmaster.leaseName" -}}
+{{- $lease := (.Values.forecaster.settings.lease | default dict) -}}
+{{- $lease.name | default "trendmaster-forecaster" -}}
+{{- end -}}
+{{- define "trendmaster.historyPrefix" -}}
+{{- $history := (.Values.forecaster.settings.history | default dict) -}}
+{{- $history.namePrefix | default "trendmaster-history" -}}
+{{- end -}}
 
 {{/*
 Refuse a release in the ratelimit-config namespace: the forecaster's ConfigMap rights in its own

@@ -85,11 +85,9 @@ describeWithHelm("helm-chart renders and validates", () => {
       const board = JSON.parse(dashboard.data["trendmaster.json"] ?? "") as { uid: string; panels: { title: string; targets?: { expr: string }[] }[] };
       expect(board.uid).toBe("trendmaster-ai");
       const titles = board.panels.map((p) => p.title);
-      expect(titles).toEqual(expect.arrayContaining(["$rule: forecast, actual, limit and band", "Clamps", "Cycles by result"]));
+      expect(titles).toEqual(expect.arrayContaining(["Limit: current and recommended", "Actual peak / forecast peak", "Clamps", "Cycles by outcome"]));
       const exprs = board.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join("\n");
-      for (const metric of ["trendmaster_rule_forecast_peak", "trendmaster_rule_observed_peak", "trendmaster_rule_limit", "trendmaster_webhook_clamps_total", "trendmaster_forecaster_cycles_total"]) {
-        expect(exprs).toContain(metric);
-      }
+      for (const metric of ["trendmaster_rule_limit", "trendmaster_rule_forecast_peak_ratio", "trendmaster_webhook_clamps_total", "trendmaster_cycles_total"]) expect(exprs).toContain(metric);
     }
   });
 

@@ -67,6 +67,10 @@ describeWithHelm("chart values", () => {
       forecaster: {},
       slack: {},
     });
+    expect(settingsOf(objectsOf("Slack bot token (prd1)")).slack).toEqual({
+      channels: ["#ott-ratelimit-alerts", "#ott-oncall"],
+      botTokenFile: "/var/run/secrets/trendmaster/slack/token",
+    });
     expect(settingsOf(objectsOf("Slack webhook URL, existing ClusterIssuer, monitoring")).slack).toEqual({
       channels: ["#ott-ratelimit-alerts-orp2"],
       webhookUrlFile: "/var/run/secrets/trendmaster/slack/webhook-url",
@@ -226,6 +230,7 @@ describeWithHelm("chart values", () => {
   it.each([
     ["a release in istio-system", { namespace: "istio-system" }, 'install TrendMaster in its own namespace, not "istio-system"'],
     ["an existing issuer without a name", { set: { "certManager.issuer.create": "false" } }, "certManager.issuer.name is required"],
+    ["a Slack bot token with no channel to post to", { setString: { "slack.existingSecret": "trendmaster-slack" } }, "set monitoring.trendmaster_ai.slack_channels"],
     ["a PodDisruptionBudget that blocks every drain", { set: { "podDisruptionBudget.minAvailable": "2" } }, "podDisruptionBudget.minAvailable (2) must be below webhook.replicas (2)"],
   ])("the chart refuses %s", async (_name, options, message) => {
     expect(await renderChartError(options)).toContain(message);

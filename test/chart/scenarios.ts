@@ -16,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: "values-prd1.yaml", options: { valuesFiles: ["values-prd1.yaml"] } },
   { name: "CronJob mode (prd1)", options: { valuesFiles: ["values-prd1.yaml"], setString: { "forecaster.mode": "cronjob" } } },
   { name: "dry-run mode (prd1 with dry_run true)", options: { valuesFiles: ["values-prd1.yaml"], setString: { "trendmaster_ai.dry_run": "true" } } },
+  { name: "Slack bot token (prd1)", options: { valuesFiles: ["values-prd1.yaml"], setString: { "slack.existingSecret": "trendmaster-slack" } } },
   {
     name: "Slack webhook URL, existing ClusterIssuer, monitoring",
     options: {
