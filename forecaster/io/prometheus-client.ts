@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { PointColumns } from "../logic/range-grid.js";
+import { scanMatrixValues, type ScannedBody } from "./prometheus-values-scanner.js";
 import { createNodeHttpTransport, HttpTransportError, type HttpResponse, type HttpTransport } from "./http-transport.js";
 import type { PrometheusClientSettings } from "./prometheus-settings.js";
 
@@ -17,6 +18,8 @@ export interface PromSeries extends PointColumns {
 
 export interface PromResult<T> {
   readonly data: T;
+  /** Values arrays the fast path read into columns; `data` refers to them as `{"$values": index}`. */
+  readonly columns?: ScannedBody["columns"];
   /** `warnings` (and Prometheus 3 `infos`) of the response: partial data, truncated results… */
   readonly warnings: readonly string[];
   /** HTTP attempts this call took. */
@@ -106,7 +109,7 @@ export class PrometheusClient {
   async queryRange(query: string, startMs: number, endMs: number, stepSeconds: number): Promise<PromResult<PromSeries[]>> {
     const params = { query, start: formatSeconds(startMs), end: formatSeconds(endMs), step: String(stepSeconds) };
     const result = await this.#call("query_range", params, query);
-    return { ...result, data: parseMatrix(result.data, "query_range", query, result.attempts) };
+    return { ...result, data: parseMatrix(result.data, result.columns ?? [], "query_range", query, result.attempts) };
   }
 
   /** An instant query; vector results come back as one-point series. */
@@ -202,8 +205,10 @@ function interpretResponse(
   attempt: number,
 ): { ok: true; result: PromResult<unknown> } | { ok: false; error: PrometheusRequestError; retryAfterMs?: number } {
   let envelope: WireEnvelope | undefined;
+  // Big matrices: typed columns instead of millions of small arrays (prometheus-values-scanner.ts).
+  const scanned = endpoint === "query_range" && response.status === 200 ? scanMatrixValues(response.body) : undefined;
   try {
-    const parsed: unknown = JSON.parse(response.body);
+    const parsed: unknown = JSON.parse(scanned?.outline ?? response.body);
     if (isRecord(parsed)) envelope = parsed;
   } catch {
     envelope = undefined;
@@ -224,7 +229,7 @@ function interpretResponse(
     return { ok: false, error: new PrometheusRequestError(describeFailure(text, where, query, attempt), "api", endpoint, query, attempt, response.status, errorType) };
   }
   const warnings = [...stringList(envelope.warnings), ...stringList(envelope.infos)];
-  return { ok: true, result: { data: envelope.data, warnings, attempts: attempt } };
+  return { ok: true, result: { data: envelope.data, columns: scanned?.columns, warnings, attempts: attempt } };
 }
 
 function describeFailure(what: string, where: string, query: string | undefined, attempts: number): string {
@@ -233,13 +238,17 @@ function describeFailure(what: string, where: string, query: string | undefined,
   return `${where} failed${tries}${q}: ${what}`;
 }
 
-function parseMatrix(data: unknown, endpoint: string, query: string, attempts: number): PromSeries[] {
+function parseMatrix(data: unknown, columns: ScannedBody["columns"], endpoint: string, query: string, attempts: number): PromSeries[] {
   if (!isRecord(data) || data.resultType !== "matrix" || !Array.isArray(data.result)) {
     throw new PrometheusRequestError(`${endpoint} for query ${query}: expected a matrix result, got ${snippet(JSON.stringify(data) ?? "nothing")}`, "malformed", endpoint, query, attempts);
   }
   return data.result.map((item: unknown) => {
-    if (!isRecord(item) || !isRecord(item.metric) || !Array.isArray(item.values)) throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed series ${snippet(JSON.stringify(item) ?? "")}`, "malformed", endpoint, query, attempts);
-    return pointColumns(stringRecord(item.metric), item.values, endpoint, query, attempts);
+    const scannedColumns = isRecord(item) && isRecord(item.values) && typeof item.values.$values === "number" ? columns[item.values.$values] : undefined;
+    if (!isRecord(item) || !isRecord(item.metric) || (!Array.isArray(item.values) && scannedColumns === undefined)) {
+      throw new PrometheusRequestError(`${endpoint} for query ${query}: malformed series ${snippet(JSON.stringify(item) ?? "")}`, "malformed", endpoint, query, attempts);
+    }
+    const labels = stringRecord(item.metric);
+    return scannedColumns !== undefined ? { labels, ...scannedColumns } : pointColumns(labels, Array.isArray(item.values) ? item.values : [], endpoint, query, attempts);
   });
 }
 
