@@ -145,6 +145,11 @@ export class ResourceHandlers {
     return this.retryUnconditional(precondition !== "", async () => {
       const current = this.store.get(request.resource, request.path.namespace, urlName);
       if (current === undefined) return failed(notFound(request.resource, urlName), context.warnings);
+      // A uid in the body is a precondition too: it catches a replace of a deleted and recreated object.
+      const uid = decoded.metadata.uid ?? "";
+      if (uid !== "" && uid !== current.metadata.uid) {
+        return failed(conflict(request.resource, urlName, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid ?? ""}`), context.warnings);
+      }
       if (precondition !== "" && precondition !== current.metadata.resourceVersion) {
         return failed(conflict(request.resource, urlName, OPTIMISTIC_LOCK_MESSAGE), context.warnings);
       }

@@ -119,6 +119,16 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     expect(output.slice(1).map((line) => line.split(/\s+/).slice(0, 2).join(" "))).toEqual(["watched 1", "watched 1"]);
   });
 
+  it("refuses to replace a deleted and recreated object by uid", async () => {
+    await run(["create", "configmap", "recreated"]);
+    const original = (await run(["get", "configmap", "recreated", "-o", "json"])).stdout;
+    await run(["delete", "configmap", "recreated"]);
+    await run(["create", "configmap", "recreated"]);
+    const withoutVersion = JSON.stringify({ ...JSON.parse(original), metadata: { ...JSON.parse(original).metadata, resourceVersion: undefined } });
+    const replaced = await run(["replace", "-f", "-"], withoutVersion);
+    expect(replaced.stderr).toMatch(/^Error from server \(Conflict\): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "recreated": Precondition failed: UID in precondition: [0-9a-f-]{36}, UID in object meta: [0-9a-f-]{36}\n$/);
+  });
+
   it.each([
     ["strategic merge", ["-p", '{"data":{"b":"2"}}'], { a: "1", b: "2" }],
     ["merge", ["--type=merge", "-p", '{"data":{"a":null,"c":"3"}}'], { c: "3" }],

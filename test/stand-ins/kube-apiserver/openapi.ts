@@ -21,7 +21,8 @@ function schemaName(resource: ResourceDefinition, goType: string): string {
 function toOpenApi(schema: FieldSchema, resource: ResourceDefinition, components: Record<string, object>, path: string[]): object {
   switch (schema.type) {
     case "string":
-      return schema.format === undefined ? { type: "string" } : { type: "string", format: schema.format };
+      if (schema.format === undefined) return { type: "string" };
+      return { type: "string", format: schema.format === "micro-time" ? "date-time" : schema.format };
     case "integer":
       return { type: "integer", format: schema.goType };
     case "boolean":

@@ -68,13 +68,64 @@ function labelProblems(name: string): string[] {
   return problems;
 }
 
-/** ValidateObjectMeta's name check: required, then the kind's name rule. */
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_NAME_HELP =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+/** metadata.annotations' total size limit (TotalAnnotationSizeLimitB). */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
+
+/** validation.IsQualifiedName: `[prefix/]name`, as label and annotation keys must be. */
+function qualifiedNameProblems(key: string): string[] {
+  const parts = key.split("/");
+  if (parts.length > 2) return [`a qualified name ${QUALIFIED_NAME_HELP} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  const problems: string[] = [];
+  if (prefix !== undefined) {
+    if (prefix === "") problems.push("prefix part must be non-empty");
+    else problems.push(...subdomainProblems(prefix).map((problem) => `prefix part ${problem}`));
+  }
+  if (name === undefined || name === "") problems.push("name part must be non-empty");
+  else {
+    if (name.length > 63) problems.push("name part must be no more than 63 characters");
+    if (!QUALIFIED_NAME.test(name)) problems.push(`name part ${QUALIFIED_NAME_HELP}`);
+  }
+  return problems;
+}
+
+function labelValueProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > 63) problems.push("must be no more than 63 characters");
+  if (!LABEL_VALUE.test(value)) {
+    problems.push(
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    );
+  }
+  return problems;
+}
+
+/** ValidateObjectMeta: the name (required, then the kind's rule), labels and annotations. */
 export function validateName(object: KubeObject, nameProblems: (name: string) => string[]): StatusCause[] {
+  const causes: StatusCause[] = [];
   const name = object.metadata.name;
   if (name === undefined || name === "") {
-    return [{ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" }];
+    causes.push({ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" });
+  } else {
+    causes.push(...nameProblems(name).map((detail) => invalidValue("metadata.name", name, detail)));
   }
-  return nameProblems(name).map((detail) => invalidValue("metadata.name", name, detail));
+  for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
+    causes.push(...qualifiedNameProblems(key).map((detail) => invalidValue("metadata.labels", key, detail)));
+    causes.push(...labelValueProblems(value).map((detail) => invalidValue("metadata.labels", value, detail)));
+  }
+  let annotationBytes = 0;
+  for (const [key, value] of Object.entries(object.metadata.annotations ?? {})) {
+    causes.push(...qualifiedNameProblems(key.toLowerCase()).map((detail) => invalidValue("metadata.annotations", key, detail)));
+    annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (annotationBytes > MAX_ANNOTATION_BYTES) {
+    causes.push({ reason: "FieldValueTooLong", message: `Too long: must have at most ${MAX_ANNOTATION_BYTES} bytes`, field: "metadata.annotations" });
+  }
+  return causes;
 }
 
 function validateConfigMap(object: KubeObject, old: KubeObject | undefined): StatusCause[] {
@@ -185,8 +236,8 @@ export const leases: ResourceDefinition = {
       fields: {
         holderIdentity: { type: "string" },
         leaseDurationSeconds: { type: "integer", goType: "int32" },
-        acquireTime: { type: "string", format: "date-time" },
-        renewTime: { type: "string", format: "date-time" },
+        acquireTime: { type: "string", format: "micro-time" },
+        renewTime: { type: "string", format: "micro-time" },
         leaseTransitions: { type: "integer", goType: "int32" },
         strategy: { type: "string" },
         preferredHolder: { type: "string" },

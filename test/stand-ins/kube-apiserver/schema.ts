@@ -4,7 +4,7 @@
 import { isPlainObject } from "./objects.js";
 
 export type FieldSchema =
-  | { type: "string"; format?: "date-time" | "byte"; omitEmpty?: true }
+  | { type: "string"; format?: "date-time" | "micro-time" | "byte"; omitEmpty?: true }
   | { type: "integer"; goType: "int32" | "int64" }
   | { type: "boolean" }
   | { type: "map"; values: FieldSchema; goType: string }
@@ -100,7 +100,10 @@ function walk(value: unknown, schema: FieldSchema, path: string, structName: str
   };
   switch (schema.type) {
     case "string":
-      if (typeof value !== "string") typeError();
+      if (typeof value !== "string") return typeError();
+      if (schema.format !== undefined && formatProblem(value, schema.format) !== undefined) {
+        findings.push({ problem: "type", path, message: formatProblem(value, schema.format) as string });
+      }
       return;
     case "integer":
       if (typeof value !== "number" || !Number.isInteger(value)) typeError();
@@ -125,7 +128,8 @@ function walk(value: unknown, schema: FieldSchema, path: string, structName: str
           findings.push({ problem: "unknown-field", path: fieldPath, message: `unknown field "${fieldPath}"` });
           continue;
         }
-        walk(item, fieldSchema, fieldPath, structName, findings);
+        // Go names the innermost struct and the full path: "LeaseSpec.spec.leaseDurationSeconds".
+        walk(item, fieldSchema, fieldPath, path === "" ? structName : schema.goType, findings);
       }
       return;
   }
@@ -163,7 +167,8 @@ export function encodeLikeGo(value: unknown, schema: FieldSchema): unknown {
   if (value === null) return undefined;
   switch (schema.type) {
     case "string":
-      return schema.omitEmpty === true && value === "" ? undefined : value;
+      if (schema.omitEmpty === true && value === "") return undefined;
+      return typeof value === "string" && (schema.format === "date-time" || schema.format === "micro-time") ? formatTime(value, schema.format) : value;
     case "array":
       return Array.isArray(value) && value.length === 0 ? undefined : value;
     case "map":
@@ -184,4 +189,32 @@ export function encodeLikeGo(value: unknown, schema: FieldSchema): unknown {
     default:
       return value;
   }
+}
+
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/i;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** What Go's decoder says of a malformed time or base64 string, or undefined when it is fine. */
+function formatProblem(value: string, format: "date-time" | "micro-time" | "byte"): string | undefined {
+  if (format === "byte") {
+    if (BASE64.test(value)) return undefined;
+    const firstBad = [...value].findIndex((char) => !/[A-Za-z0-9+/=]/.test(char));
+    return `illegal base64 data at input byte ${firstBad === -1 ? value.length - (value.length % 4) : firstBad}`;
+  }
+  if (value === "" || RFC3339.test(value)) return undefined;
+  const layout = format === "micro-time" ? "2006-01-02T15:04:05.000000Z07:00" : "2006-01-02T15:04:05Z07:00";
+  return `parsing time "${value}" as "${layout}": cannot parse "${value}" as "2006"`;
+}
+
+/** metav1.Time marshals to whole seconds in UTC; metav1.MicroTime to six fractional digits. */
+function formatTime(value: string, format: "date-time" | "micro-time"): string {
+  const match = RFC3339.exec(value);
+  if (match === null) return value;
+  const [, seconds, fraction = "", zone] = match;
+  const utc = zone?.toUpperCase() === "Z" ? `${seconds}${fraction}Z` : new Date(value).toISOString();
+  const utcMatch = RFC3339.exec(utc);
+  const base = utcMatch?.[1] ?? seconds;
+  if (format === "date-time") return `${base}Z`;
+  const digits = (utcMatch?.[2] ?? "").slice(1);
+  return `${base}.${digits.padEnd(6, "0").slice(0, 6)}Z`;
 }
