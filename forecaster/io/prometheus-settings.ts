@@ -4,7 +4,7 @@
  * tokens are picked up, or values wrapped in RedactedSecret so no log line can print them.
  */
 import { inspect } from "node:util";
-import { isQueryPresetName, type QueryPresetName, type QueryTemplate } from "../logic/query-template.js";
+import { compileQueryTemplate, isQueryPresetName, QUERY_PRESETS, type CompileResult, type QueryPresetName, type QueryTemplate } from "../logic/query-template.js";
 
 /** A secret value that prints as `[redacted]` in logs, JSON and util.inspect. */
 export class RedactedSecret {
@@ -105,6 +105,14 @@ export function validatePrometheusSettings(settings: PrometheusSourceSettings): 
   if (!Number.isInteger(settings.retries) || settings.retries < 0) problems.push(`prometheus.retries: must be a whole number, got ${settings.retries}`);
   if (!(settings.retryBaseDelayMs >= 0)) problems.push(`prometheus.retryBaseDelayMs: must be >= 0, got ${settings.retryBaseDelayMs}`);
   if (settings.maxPointsPerRequest > 11_001) problems.push(`prometheus.maxPointsPerRequest: Prometheus refuses more than 11001 points per request, got ${settings.maxPointsPerRequest}`);
-  if (typeof settings.query === "string" && !isQueryPresetName(settings.query)) problems.push(`prometheus.query: unknown preset '${settings.query}' (nginx, ratelimit-service, or a template object)`);
+  const compiled = compileSettingsTemplate(settings.query);
+  if (!compiled.ok) problems.push(...compiled.problems.map((p) => `prometheus.query: ${p}`));
   return problems;
+}
+
+/** The query template the settings name (a preset) or give (a custom one), checked. */
+export function compileSettingsTemplate(query: QueryPresetName | QueryTemplate): CompileResult {
+  if (typeof query !== "string") return compileQueryTemplate(query);
+  if (!isQueryPresetName(query)) return { ok: false, problems: [`unknown preset '${query}' (nginx, ratelimit-service, or a template object)`] };
+  return compileQueryTemplate(QUERY_PRESETS[query]);
 }
