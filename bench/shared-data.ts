@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseTrafficCsv } from "../forecaster/logic/csv-series.js";
+import { seriesFromCsvPoints } from "../forecaster/logic/csv-series.js";
+import { parseTrafficCsv } from "../forecaster/logic/traffic-csv.js";
 import type { RuleSeries } from "../forecaster/traffic.js";
 
 /** The repository root: the nearest folder above this file holding package.json (works from src and dist). */
@@ -32,6 +33,5 @@ export const ANCHOR_SERIES: readonly { name: string; file: string; origins: numb
 ];
 
 export function loadSeries(dir: string, file: string, name: string): RuleSeries {
-  const parsed = parseTrafficCsv(readFileSync(join(dir, file), "utf8"));
-  return { fullKey: name, stepSeconds: parsed.inferredStepSeconds, samples: parsed.samples };
+  return seriesFromCsvPoints(name, parseTrafficCsv(readFileSync(join(dir, file), "utf8")).points);
 }

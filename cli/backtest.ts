@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { forecastPath } from "../forecaster/engine/forecast-path.js";
 import { runForecastJob } from "../forecaster/engine/forecast-job.js";
 import { coverage, mase, smape, throttleShare } from "../forecaster/logic/accuracy.js";
-import { parseTrafficCsv } from "../forecaster/logic/csv-series.js";
+import { seriesFromCsvPoints } from "../forecaster/logic/csv-series.js";
+import { parseTrafficCsv } from "../forecaster/logic/traffic-csv.js";
 import { parseDurationSeconds } from "../forecaster/logic/duration.js";
 import { prepareForForecast } from "../forecaster/logic/forecast-summary.js";
 import { DEFAULT_FORECAST_SETTINGS, type ModelName } from "../forecaster/logic/settings.js";
@@ -82,13 +83,14 @@ export async function backtestCommand(args: string[], out: CommandOutput): Promi
     return 2;
   }
   const csv = parseTrafficCsv(text);
-  for (const problem of csv.problems.slice(0, 5)) out.stderr(`trendmaster backtest: ${opts.csv}: ${problem} (skipped)\n`);
-  const stepSeconds = opts.stepSeconds ?? csv.inferredStepSeconds;
-  if (csv.samples.length < 2 || !(stepSeconds > 0)) {
-    out.stderr(`trendmaster backtest: ${opts.csv}: needs at least two samples with a readable timestamp,value\n`);
+  for (const problem of csv.problems.slice(0, 5)) out.stderr(`trendmaster backtest: ${opts.csv}: ${problem} (row skipped)\n`);
+  if (csv.problems.length > 5) out.stderr(`trendmaster backtest: ${opts.csv}: ${csv.problems.length - 5} more rows skipped\n`);
+  const series = seriesFromCsvPoints(opts.csv, csv.points, opts.stepSeconds);
+  if (csv.points.length < 2 || !(series.stepSeconds > 0)) {
+    out.stderr(`trendmaster backtest: ${opts.csv}: needs at least two rows with a readable timestamp and value\n`);
     return 1;
   }
-  return runBacktest(opts, { fullKey: opts.csv, stepSeconds, samples: csv.samples }, out);
+  return runBacktest(opts, series, out);
 }
 
 function runBacktest(opts: BacktestArgs, series: RuleSeries, out: CommandOutput): number {

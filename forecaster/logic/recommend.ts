@@ -104,7 +104,7 @@ export function recommendLimit(input: RecommendInput): Recommendation {
 
   const boundsApplied: string[] = [];
   if (conversion.burstFactorApplied) boundsApplied.push(`burst factor x${settings.burstFactor}: ${forecast.stepSeconds}s step is coarser than a ${unitName}`);
-  if (conversion.extrapolated && input.unit !== "step") boundsApplied.push(`extrapolated: a ${unitName} is longer than the ${forecast.stepSeconds}s the peak was estimated over`);
+  if (conversion.extrapolated && input.unit !== "step") boundsApplied.push(`extrapolated: one ${unitName} is longer than the ${forecast.stepSeconds}s step the peak was estimated at`);
   const headroom = override?.headroom ?? settings.headroom;
   let target = quantilePeak * (1 + headroom);
   const cleanFloor = perUnit(forecast.lastWeekCleanPeak);
@@ -140,7 +140,7 @@ export function recommendLimit(input: RecommendInput): Recommendation {
   return {
     recommended, keptCurrent: false, confidence: confidence.level, ...(band ? { band } : {}), peak: peak!, quantilePeak, model, boundsApplied, anomalies,
     explanation:
-      `${input.fullKey}: ${fmt(recommended)}/${unitName}${was}: p${Math.round(settings.quantile * 100)} of the ${settings.horizonHours}h peak ${fmt(Math.ceil(quantilePeak))}` +
+      `${input.fullKey}: ${fmt(recommended)}/${unitName}${was}: p${Math.round(settings.quantile * 100)} of the ${settings.horizonHours}h peak ${fmt(Math.ceil(quantilePeak))}/${unitName}` +
       ` +${Math.round(headroom * 100)}% headroom; ${peakText}; model ${model}, confidence ${confidence.level}; bounds: ${bounds}`,
   };
 }

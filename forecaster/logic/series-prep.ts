@@ -138,13 +138,17 @@ function removeAnomalies(
   }
   // A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle.
   const spreadFloor = Math.max(1, 0.25 * median(spread));
+  // direction: the sign of a point's excursion when it is at least half the relative margin
+  // (hysteresis: one excursion stays one run although its noisy points are not all extreme);
+  // extreme: the point itself passes both thresholds.
+  const extreme = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (imputed[i]) continue;
     const deviation = values[i]! - expected[i]!;
     const sigma = Math.max(spread[i]!, spreadFloor, Math.sqrt(Math.max(expected[i]!, 0)));
-    const far = Math.abs(deviation) > settings.anomalySigmas * sigma;
-    const relative = Math.abs(deviation) > settings.anomalyMinRelative * Math.max(expected[i]!, 1);
-    if (far && relative) direction[i] = deviation > 0 ? 1 : -1;
+    const base = Math.max(expected[i]!, 1);
+    if (Math.abs(deviation) > 0.5 * settings.anomalyMinRelative * base) direction[i] = deviation > 0 ? 1 : -1;
+    if (Math.abs(deviation) > settings.anomalySigmas * sigma && Math.abs(deviation) > settings.anomalyMinRelative * base) extreme[i] = 1;
   }
   const maxRun = Math.max(1, Math.floor((settings.anomalyMaxRunMinutes * 60) / stepSeconds));
   const clean = Float64Array.from(values);
@@ -156,9 +160,10 @@ function removeAnomalies(
       continue;
     }
     let end = i;
-    while (end < n && direction[end] === direction[i]) end++;
+    let hasExtreme = false;
+    for (; end < n && direction[end] === direction[i]; end++) if (extreme[end] === 1) hasExtreme = true;
     // A run still going at the end of the data may be a new level arriving: keep it (safe side).
-    if (end - i <= maxRun && end < n) {
+    if (hasExtreme && end - i <= maxRun && end < n) {
       for (let j = i; j < end; j++) {
         clean[j] = expected[j]!;
         anomalies.push(j);
