@@ -125,7 +125,7 @@ function walk(value: unknown, schema: FieldSchema, path: string, structName: str
         const fieldPath = path === "" ? field : `${path}.${field}`;
         const fieldSchema = schema.fields[field];
         if (fieldSchema === undefined) {
-          findings.push({ problem: "unknown-field", path: fieldPath, message: `unknown field "${fieldPath}"` });
+          findings.push({ problem: "unknown-field", path: fieldPath, message: `unknown field ${JSON.stringify(fieldPath)}` });
           continue;
         }
         // Go names the innermost struct and the full path: "LeaseSpec.spec.leaseDurationSeconds".

@@ -1,5 +1,6 @@
 // The HTTPS front of the stand-in: authentication, routing by URL the way the apiserver's
 // handler chain does, the request log, and writing answers (with Warning headers).
+import { dumpYaml } from "@kubernetes/client-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Server, createServer } from "node:https";
 import { answerReview, reviewResources } from "./access-reviews.js";
@@ -20,7 +21,7 @@ import type { ApiRequest, ApiResponse, ResourceHandlers } from "./handlers.js";
 import { openApiDocument } from "./openapi.js";
 import { parseResourcePath } from "./request-path.js";
 import { type ResourceDefinition, findResource } from "./resources.js";
-import { type Status, isStatus, methodNotAllowed, resourceNotServed, unauthorized } from "./status.js";
+import { type Status, isStatus, methodNotAllowed, notAcceptable, resourceNotServed, unauthorized } from "./status.js";
 import type { ObjectStore } from "./store.js";
 import { serveWatch } from "./watch.js";
 
@@ -75,11 +76,25 @@ function warningHeader(text: string): string {
   return `299 - "${text.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
-function writeAnswer(response: ServerResponse, answer: Answer): void {
+/**
+ * The serialization the client asked for. The stand-in speaks JSON and YAML; a client that
+ * accepts only protobuf gets 406, where the real apiserver would answer in protobuf.
+ */
+export function negotiateMediaType(accept: string): "json" | "yaml" | undefined {
+  const ranges = accept.split(",").map((range) => range.split(";")[0]?.trim().toLowerCase() ?? "");
+  for (const range of ranges) {
+    if (range === "application/json" || range === "application/*" || range === "*/*" || range === "") return "json";
+    if (range === "application/yaml") return "yaml";
+  }
+  return undefined;
+}
+
+function writeAnswer(response: ServerResponse, answer: Answer, format: "json" | "yaml"): void {
   const warnings = [...new Set(answer.warnings ?? [])];
   if (warnings.length > 0) response.setHeader("Warning", warnings.map(warningHeader));
-  const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-  const contentType = answer.contentType ?? (typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json");
+  const asYaml = format === "yaml" && typeof answer.body !== "string" && answer.contentType === undefined;
+  const text = typeof answer.body === "string" ? answer.body : asYaml ? dumpYaml(answer.body) : JSON.stringify(answer.body);
+  const contentType = asYaml ? "application/yaml" : (answer.contentType ?? (typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json"));
   response.writeHead(answer.code, { "Content-Type": contentType, "Cache-Control": "no-cache, private" });
   response.end(text);
 }
@@ -210,8 +225,9 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
       code: 0,
       body: "",
     };
+    const format = negotiateMediaType(request.headers.accept ?? "");
     const finish = (answer: Answer | "streaming"): void => {
-      if (answer !== "streaming") writeAnswer(response, answer);
+      if (answer !== "streaming") writeAnswer(response, answer, format ?? "json");
       record.code = answer === "streaming" ? 200 : answer.code;
       dependencies.onRequest(record);
     };
@@ -224,6 +240,9 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
       // Health and version are public (system:public-info-viewer); the rest needs a known user.
       if (record.method === "GET" && ["/healthz", "/livez", "/readyz"].includes(url.pathname)) return finish({ code: 200, body: "ok" });
       if (record.method === "GET" && url.pathname === "/version") return finish({ code: 200, body: versionInfo() });
+      if (format === undefined && !acceptsAggregatedDiscovery(record.accept) && !url.pathname.startsWith("/openapi/")) {
+        return finish(fromStatus(notAcceptable()));
+      }
       const user = authenticate(dependencies.users(), request.headers.authorization);
       if (user === undefined) return finish(fromStatus(unauthorized()));
       record.user = user.name;

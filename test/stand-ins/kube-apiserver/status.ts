@@ -29,9 +29,8 @@ export interface StatusCause {
 }
 
 function failure(code: number, reason: string, message: string, details?: StatusDetails): Status {
-  const status: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
-  if (details !== undefined) status.details = details;
-  return status;
+  // Field order as metav1.Status marshals: details comes before code.
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details === undefined ? {} : { details }), code };
 }
 
 /** `configmaps` for the core group, `leases.coordination.k8s.io` otherwise (schema.GroupResource.String()). */
@@ -109,7 +108,7 @@ export function unsupportedMediaType(): Status {
 }
 
 export function notAcceptable(): Status {
-  return failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml", {});
+  return failure(406, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf", {});
 }
 
 export function gone(message: string): Status {

@@ -10,10 +10,16 @@ export function deniedByWebhook(webhookName: string, result: AdmissionResponse["
   let message = `${deniedBy} without explanation`;
   if (result?.message !== undefined && result.message !== "") message = `${deniedBy}: ${result.message}`;
   else if (result?.reason !== undefined && result.reason !== "") message = `${deniedBy}: ${result.reason}`;
-  const status: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, code };
-  if (result?.reason !== undefined && result.reason !== "") status.reason = result.reason;
-  if (result?.details !== undefined) status.details = result.details as Status["details"];
-  return status;
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    ...(result?.reason !== undefined && result.reason !== "" ? { reason: result.reason } : {}),
+    ...(result?.details !== undefined ? { details: result.details as Status["details"] } : {}),
+    code,
+  };
 }
 
 /** A webhook that could not be called (or answered nonsense) under failurePolicy: Fail. */
