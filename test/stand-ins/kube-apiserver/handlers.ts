@@ -5,7 +5,7 @@ import { randomInt } from "node:crypto";
 import type { AdmissionAttributes, AdmissionChain, AdmissionOperation } from "./admission-chain.js";
 import type { UserInfo } from "./authentication.js";
 import { type FieldValidation, decodeObject, parseBody, parseFieldValidation } from "./decoding.js";
-import { applyConfiguration, defaultFieldManager, describeApplyConflicts, recordUpdate } from "./managed-fields.js";
+import { applyConfiguration, defaultFieldManager, describeApplyConflicts, describeManager, recordUpdate } from "./managed-fields.js";
 import { type KubeObject, isPlainObject } from "./objects.js";
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patches.js";
 import type { ResourcePath } from "./request-path.js";
@@ -271,7 +271,7 @@ export class ResourceHandlers {
       }
       const result = applyConfiguration(current, applied, context.fieldManager, force, this.now());
       if ("conflicts" in result) {
-        const causes = result.conflicts.map((item) => ({ reason: "FieldManagerConflict", message: `conflict with "${item.manager}" using ${item.apiVersion}`, field: `.${item.path.join(".")}` }));
+        const causes = result.conflicts.map((item) => ({ reason: "FieldManagerConflict", message: `conflict with ${describeManager(item)}`, field: `.${item.path.join(".")}` }));
         return failed(applyConflict(causes, describeApplyConflicts(result.conflicts)), context.warnings);
       }
       return this.admitAndUpdate({ ...context, options: { ...context.options, kind: "UpdateOptions" } }, result.object, current, false);

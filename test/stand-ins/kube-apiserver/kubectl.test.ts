@@ -163,11 +163,17 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     expect((await run(["apply", "--server-side", "-f", "-"], manifest("1"))).stdout).toBe("configmap/ssa serverside-applied\n");
     const contested = await run(["apply", "--server-side", "--field-manager=forecaster", "-f", "-"], manifest("2"));
     expect(contested.code).toBe(1);
-    expect(contested.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl" using v1: .data.limit');
+    expect(contested.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl": .data.limit');
     expect((await run(["apply", "--server-side", "--field-manager=forecaster", "--force-conflicts", "-f", "-"], manifest("2"))).code).toBe(0);
     const stored = api.getObject("configmaps", "default", "ssa");
     expect(stored?.data).toEqual({ limit: "2" });
     expect(stored?.metadata.managedFields?.map((entry) => [entry.manager, entry.operation])).toEqual([["forecaster", "Apply"]]);
+  });
+
+  it("names an updater with its version and time in an apply conflict", async () => {
+    await run(["create", "configmap", "created-then-applied", "--from-literal=limit=1"]);
+    const applied = await run(["apply", "--server-side", "-f", "-"], "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: created-then-applied\ndata:\n  limit: \"2\"\n");
+    expect(applied.stderr).toMatch(/^error: Apply failed with 1 conflict: conflict with "kubectl-create" using v1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: \.data\.limit\n/);
   });
 
   it("refuses unknown fields under kubectl's strict validation", async () => {

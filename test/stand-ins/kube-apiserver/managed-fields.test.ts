@@ -33,8 +33,19 @@ describe("managed fields", () => {
     const owned = configMap({ a: "1" });
     owned.metadata.managedFields = recordUpdate(undefined, owned, "kubectl-edit", NOW);
     const result = applyConfiguration(owned, configMap({ a: "2" }), "forecaster", false, NOW);
-    expect("conflicts" in result && describeApplyConflicts(result.conflicts)).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.a');
+    expect("conflicts" in result && describeApplyConflicts(result.conflicts)).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-edit" using v1 at 2026-01-01T00:00:00Z: .data.a',
+    );
     const forced = applyConfiguration(owned, configMap({ a: "2" }), "forecaster", true, NOW);
     expect("object" in forced && forced.object.metadata.managedFields?.map((entry) => entry.manager)).toEqual(["forecaster"]);
+  });
+});
+
+describe("conflict messages", () => {
+  const conflict = (manager: string, operation: "Apply" | "Update", field: string) => ({ manager, operation, apiVersion: "v1", time: "2026-01-01T00:00:00Z", path: ["data", field] });
+  it("groups several conflicts by manager, sorted", () => {
+    expect(describeApplyConflicts([conflict("zeta", "Apply", "a"), conflict("alpha", "Update", "b"), conflict("zeta", "Apply", "c")])).toBe(
+      'Apply failed with 3 conflicts: conflicts with "alpha" using v1 at 2026-01-01T00:00:00Z:\n- .data.b\nconflicts with "zeta":\n- .data.a\n- .data.c',
+    );
   });
 });

@@ -128,7 +128,9 @@ export function recordUpdate(old: KubeObject | undefined, updated: KubeObject, m
 
 export interface ApplyConflict {
   manager: string;
+  operation: "Apply" | "Update";
   apiVersion: string;
+  time: string;
   path: FieldPath;
 }
 
@@ -148,7 +150,7 @@ export function applyConfiguration(current: KubeObject, applied: KubeObject, man
     for (const [key, path] of fromFieldsV1(entry.fieldsV1)) {
       if (!appliedLeaves.has(key)) continue;
       if (canonicalJson(valueAt(current, path)) === canonicalJson(valueAt(applied, path))) continue;
-      conflicts.push({ manager: entry.manager, apiVersion: entry.apiVersion, path });
+      conflicts.push({ manager: entry.manager, operation: entry.operation, apiVersion: entry.apiVersion, time: entry.time, path });
     }
   }
   if (conflicts.length > 0 && !force) return { conflicts };
@@ -168,16 +170,21 @@ export function applyConfiguration(current: KubeObject, applied: KubeObject, man
   return { object: result };
 }
 
-/** The message structured-merge-diff's conflict error gives, as kubectl prints it. */
+/** How the apiserver names a conflicting manager: appliers by name, updaters with version and time. */
+export function describeManager(conflict: ApplyConflict): string {
+  const name = JSON.stringify(conflict.manager);
+  return conflict.operation === "Update" ? `${name} using ${conflict.apiVersion} at ${conflict.time}` : name;
+}
+
+/** The apiserver's conflict message (fieldmanager's buildConflictMessage), as kubectl prints it. */
 export function describeApplyConflicts(conflicts: ApplyConflict[]): string {
   const fieldText = (path: FieldPath): string => `.${path.join(".")}`;
+  if (conflicts.length === 1) {
+    const [only] = conflicts as [ApplyConflict];
+    return `Apply failed with 1 conflict: conflict with ${describeManager(only)}: ${fieldText(only.path)}`;
+  }
   const byManager = new Map<string, ApplyConflict[]>();
-  for (const conflict of conflicts) byManager.set(conflict.manager, [...(byManager.get(conflict.manager) ?? []), conflict]);
-  const plural = conflicts.length === 1 ? "" : "s";
-  const parts = [...byManager.values()].map((group) => {
-    const first = group[0] as ApplyConflict;
-    if (group.length === 1) return `conflict with "${first.manager}" using ${first.apiVersion}: ${fieldText(first.path)}`;
-    return `conflicts with "${first.manager}" using ${first.apiVersion}:\n${group.map((conflict) => `- ${fieldText(conflict.path)}`).join("\n")}`;
-  });
-  return `Apply failed with ${conflicts.length} conflict${plural}: ${parts.join("\n")}`;
+  for (const conflict of conflicts) byManager.set(describeManager(conflict), [...(byManager.get(describeManager(conflict)) ?? []), conflict]);
+  const lines = [...byManager.keys()].sort().flatMap((manager) => [`conflicts with ${manager}:`, ...(byManager.get(manager) ?? []).map((conflict) => `- ${fieldText(conflict.path)}`)]);
+  return `Apply failed with ${conflicts.length} conflicts: ${lines.join("\n")}`;
 }
