@@ -138,7 +138,7 @@ function removeAnomalies(
   }
   // A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle.
   const spreadFloor = Math.max(1, 0.25 * median(spread));
-  // direction: the sign of a point's excursion when it is at least half the relative margin
+  // direction: the sign of a point's excursion when it passes half of both thresholds
   // (hysteresis: one excursion stays one run although its noisy points are not all extreme);
   // extreme: the point itself passes both thresholds.
   const extreme = new Uint8Array(n);
@@ -147,7 +147,9 @@ function removeAnomalies(
     const deviation = values[i]! - expected[i]!;
     const sigma = Math.max(spread[i]!, spreadFloor, Math.sqrt(Math.max(expected[i]!, 0)));
     const base = Math.max(expected[i]!, 1);
-    if (Math.abs(deviation) > 0.5 * settings.anomalyMinRelative * base) direction[i] = deviation > 0 ? 1 : -1;
+    if (Math.abs(deviation) > 0.5 * settings.anomalySigmas * sigma && Math.abs(deviation) > 0.5 * settings.anomalyMinRelative * base) {
+      direction[i] = deviation > 0 ? 1 : -1;
+    }
     if (Math.abs(deviation) > settings.anomalySigmas * sigma && Math.abs(deviation) > settings.anomalyMinRelative * base) extreme[i] = 1;
   }
   const maxRun = Math.max(1, Math.floor((settings.anomalyMaxRunMinutes * 60) / stepSeconds));
