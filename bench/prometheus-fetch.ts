@@ -9,9 +9,11 @@
  */
 import { createWriteStream } from "node:fs";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { fork } from "node:child_process";
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PROMETHEUS_SETTINGS } from "../forecaster/io/prometheus-settings.js";
 import { createPrometheusTrafficSource } from "../forecaster/io/prometheus-source.js";
@@ -25,6 +27,9 @@ const { values: args } = parseArgs({
     days: { type: "string", default: "14" },
     concurrency: { type: "string", default: String(DEFAULT_PROMETHEUS_SETTINGS.concurrency) },
     "batch-size": { type: "string", default: "50" },
+    // Internal: a child process measuring one mode against an already running Prometheus.
+    "measure-url": { type: "string" },
+    "expected-total": { type: "string" },
   },
 });
 const RULES = Number(args.rules);
@@ -98,27 +103,36 @@ async function main(): Promise<void> {
 
   const prometheus = await startPrometheus({ tsdbDir, prometheus: binaries.prometheus });
   try {
-    const rules = Array.from({ length: RULES }, (_, i) => limitedRule("edge", [{ key: "PARTNER", value: partnerOf(i) }, { key: "PATH", value: pathOf(i) }]));
-    const range = { startMs: START_MS, endMs: END_MS, stepSeconds: STEP_SECONDS };
-    console.log(`fetching ${RULES} rules × ${DAYS} days at ${STEP_SECONDS}s step from Prometheus at ${prometheus.url} (${os.cpus().length} cores, concurrency ${args.concurrency})`);
+    console.log(`fetching ${RULES} rules × ${DAYS} days at ${STEP_SECONDS}s step from Prometheus at ${prometheus.url} (${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}, concurrency ${args.concurrency})`);
+    // Each mode in a fresh process, so neither pays for the other's garbage.
     for (const batchSize of [Number(args["batch-size"]), 1]) {
-      const source = await createPrometheusTrafficSource({ ...DEFAULT_PROMETHEUS_SETTINGS, url: prometheus.url, concurrency: Number(args.concurrency), batchSize });
-      const started = performance.now();
-      const cpuBefore = process.cpuUsage();
-      const report = await source.fetchRules(rules, range);
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
-      source.close();
-      let fetchedTotal = 0;
-      for (const s of report.series.values()) for (const p of s.samples) fetchedTotal += Number.isNaN(p.value) ? 0 : p.value;
-      const check = fetchedTotal === expectedTotal ? "sum of all values matches the generated data" : `MISMATCH: fetched ${fetchedTotal}, generated ${expectedTotal}`;
-      const mode = batchSize > 1 ? `batched by ${batchSize}` : "rule by rule";
-      console.log(`${mode.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s  ${String(report.requests).padStart(5)} HTTP requests  client CPU ${clientCpuSeconds.toFixed(1)} s  ${summarizeFetchReport(report)}; ${check}`);
+      const argv = [...process.argv.slice(2), "--batch-size", String(batchSize), "--measure-url", prometheus.url, "--expected-total", String(expectedTotal)];
+      const child = fork(fileURLToPath(import.meta.url), argv, { stdio: "inherit" });
+      const [code] = (await once(child, "exit")) as [number | null];
+      if (code !== 0) throw new Error(`measuring batch size ${batchSize} failed (exit ${code})`);
     }
   } finally {
     await prometheus.stop();
   }
 }
 
-await main();
+/** Fetches every rule once from `url` and prints time, requests, the client's CPU and a checksum. */
+async function measure(url: string, batchSize: number, expectedTotal: number): Promise<void> {
+  const rules = Array.from({ length: RULES }, (_, i) => limitedRule("edge", [{ key: "PARTNER", value: partnerOf(i) }, { key: "PATH", value: pathOf(i) }]));
+  const range = { startMs: START_MS, endMs: END_MS, stepSeconds: STEP_SECONDS };
+  const source = await createPrometheusTrafficSource({ ...DEFAULT_PROMETHEUS_SETTINGS, url, concurrency: Number(args.concurrency), batchSize });
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const report = await source.fetchRules(rules, range);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  source.close();
+  let fetchedTotal = 0;
+  for (const s of report.series.values()) for (const p of s.samples) fetchedTotal += Number.isNaN(p.value) ? 0 : p.value;
+  const check = fetchedTotal === expectedTotal ? "sum of all values matches the generated data" : `MISMATCH: fetched ${fetchedTotal}, generated ${expectedTotal}`;
+  const mode = batchSize > 1 ? `batched by ${batchSize}` : "rule by rule";
+  console.log(`${mode.padEnd(14)} ${seconds.toFixed(2).padStart(6)} s  ${String(report.requests).padStart(5)} HTTP requests  client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s  ${summarizeFetchReport(report)}; ${check}`);
+}
+
+if (args["measure-url"] !== undefined) await measure(args["measure-url"], Number(args["batch-size"]), Number(args["expected-total"]));
+else await main();
