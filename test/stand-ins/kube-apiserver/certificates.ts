@@ -6,7 +6,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** Runs openssl; its absence is reported as the missing prerequisite it is. */
+async function run(command: "openssl", args: string[]): Promise<void> {
+  try {
+    await execFileAsync(command, args);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new Error("the kube-apiserver stand-in needs the openssl command to make its certificates (apt-get install openssl)");
+    throw error;
+  }
+}
 
 export interface CertificateAuthority {
   certPem: string;

@@ -4,6 +4,7 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
   ListWatch,
   PatchStrategy,
   type V1ConfigMap,
@@ -103,6 +104,16 @@ describe("kube-apiserver stand-in with @kubernetes/client-node", () => {
       setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
     );
     expect(api.getObject("configmaps", "default", "patched")?.data).toEqual({ b: "2", c: "3" });
+  });
+
+  it("serves KubernetesObjectApi, which finds resources through discovery", async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "generic", namespace: "default" }, spec: { holderIdentity: "a" } };
+    await objects.patch(lease, undefined, undefined, "trendmaster-forecaster", true, PatchStrategy.ServerSideApply);
+    const read = await objects.read({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "generic", namespace: "default" } });
+    expect(read.metadata?.managedFields?.map((entry) => entry.manager)).toEqual(["trendmaster-forecaster"]);
+    await objects.delete(read);
+    expect(api.getObject("leases", "default", "generic")).toBeUndefined();
   });
 
   it("lists by label selector with the list's resourceVersion", async () => {
