@@ -105,8 +105,8 @@ export function validatePrometheusSettings(settings: PrometheusSourceSettings): 
   if (!Number.isInteger(settings.retries) || settings.retries < 0) problems.push(`prometheus.retries: must be a whole number, got ${settings.retries}`);
   if (!(settings.retryBaseDelayMs >= 0)) problems.push(`prometheus.retryBaseDelayMs: must be >= 0, got ${settings.retryBaseDelayMs}`);
   if (settings.maxPointsPerRequest > 11_001) problems.push(`prometheus.maxPointsPerRequest: Prometheus refuses more than 11001 points per request, got ${settings.maxPointsPerRequest}`);
-  const compiled = compileSettingsTemplate(settings.query);
-  if (!compiled.ok) problems.push(...compiled.problems.map((p) => `prometheus.query: ${p}`));
+  // A custom template's own problems come from compileQueryTemplate (config.ts reports them there).
+  if (typeof settings.query === "string" && !isQueryPresetName(settings.query)) problems.push(`prometheus.query: unknown preset '${settings.query}' (nginx, ratelimit-service, or a template object)`);
   return problems;
 }
 

@@ -20,8 +20,9 @@ export interface PrometheusSourceOptions {
 
 /** Builds the source from settings; throws with every problem when they are not valid (validate at start first). */
 export async function createPrometheusTrafficSource(settings: PrometheusSourceSettings, deps: PrometheusClientDeps = {}): Promise<PrometheusTrafficSource> {
-  const problems = validatePrometheusSettings(settings);
   const compiled = compileSettingsTemplate(settings.query);
+  // validatePrometheusSettings already names an unknown preset; a custom template's problems come from compiling it.
+  const problems = [...validatePrometheusSettings(settings), ...(compiled.ok || typeof settings.query === "string" ? [] : compiled.problems)];
   if (problems.length > 0 || !compiled.ok) throw new Error(`invalid Prometheus settings:\n  ${problems.join("\n  ")}`);
   const client = await PrometheusClient.create(settings, deps);
   return new PrometheusTrafficSource(client, compiled.template, settings);
