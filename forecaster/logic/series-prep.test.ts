@@ -1,3 +1,4 @@
+import { loadSeries, sharedDataDir } from "../../bench/shared-data.js";
 import { prepareSeries } from "./series-prep.js";
 import { DEFAULT_FORECAST_SETTINGS } from "./settings.js";
 import { syntheticTraffic } from "./synthetic-traffic.js";
@@ -72,6 +73,19 @@ describe("prepareSeries: anomalies", () => {
 
   it("produces a NaN-free series of the whole grid", () => {
     expect(p.raw.length).toBe(14 * PER_DAY);
+    expect(p.clean.every(Number.isFinite)).toBe(true);
+  });
+});
+
+const shared = sharedDataDir();
+if (shared === undefined) console.warn("series-prep.test: ../shared/data not found beside the repository: real-series checks skipped");
+(shared === undefined ? describe.skip : describe)("prepareSeries on a real series (../shared/data)", () => {
+  it("fills the 8 missing 5-minute points of the ELB request counts and stays NaN-free", () => {
+    const series = loadSeries(shared ?? "", "nab_elb_request_count_8c0756.csv", "elb");
+    const p = prepareSeries(series, DEFAULT_FORECAST_SETTINGS);
+    expect(series.stepSeconds).toBe(300);
+    expect(p.raw.length).toBe(series.samples.length + 8);
+    expect(p.missingSteps).toBe(8);
     expect(p.clean.every(Number.isFinite)).toBe(true);
   });
 });

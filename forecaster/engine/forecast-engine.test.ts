@@ -1,0 +1,89 @@
+import { DEFAULT_FORECAST_SETTINGS, type ForecastSettings } from "../logic/settings.js";
+import { syntheticTraffic } from "../logic/synthetic-traffic.js";
+import { createForecastEngine, type ForecastEngine } from "./forecast-engine.js";
+import { runForecastJob, type ForecastJob } from "./forecast-job.js";
+
+const T0 = Date.UTC(2026, 10, 2); // a Monday
+const DAY = 86_400_000;
+// 21 days of 5-minute counts: weekday peak 600 per 5 minutes, weekends at 60%, 5% noise, two spikes.
+const spikes = new Map([[5 * 288 + 180, 5], [12 * 288 + 100, 8]]);
+const series = syntheticTraffic("edge.PARTNER_acme", { seed: 3, startMs: T0, days: 21, stepSeconds: 300, peak: 600, events: spikes });
+const nowMs = T0 + 21 * DAY - 1; // Monday 00:00 next: the coming day is a weekday
+const deterministic: ForecastSettings = { ...DEFAULT_FORECAST_SETTINGS, models: ["recent-peak", "seasonal-naive", "mstl-ets"] };
+const job = (over: Partial<ForecastJob> = {}): ForecastJob => ({ fullKey: series.fullKey, unit: "minute", currentLimit: 150, series, settings: deterministic, nowMs, ...over });
+
+describe("runForecastJob on a clean weekly pattern", () => {
+  const outcome = runForecastJob(job({ settings: DEFAULT_FORECAST_SETTINGS, currentLimit: 250 }));
+  const r = outcome.recommendation;
+
+  it("recommends a confident per-minute limit just above the weekday peak rate", () => {
+    // The weekday peak is 600 per 5 minutes (663 with noise): 120-133 per minute, x2 burst factor.
+    expect(r.confidence).toBe("high");
+    expect(r.keptCurrent).toBe(false);
+    expect(r.boundsApplied).toEqual(["burst factor x2: 300s step is coarser than a minute"]);
+    expect(r.recommended).toBeGreaterThanOrEqual(280);
+    expect(r.recommended).toBeLessThanOrEqual(350);
+    expect(r.band!.min).toBeGreaterThan(240);
+    expect(r.band!.min).toBeLessThan(r.recommended);
+    expect(r.band!.max).toBe(4 * r.recommended);
+    expect(new Date(r.peak!.atMs).toISOString()).toBe("2026-11-23T15:00:00.000Z");
+  });
+
+  it("fits every candidate model, Prophet included", () => {
+    expect(outcome.candidates.map((c) => c.model)).toEqual(["recent-peak", "seasonal-naive", "mstl-ets", "prophet"]);
+    expect(outcome.candidates.filter((c) => c.error !== undefined)).toEqual([]);
+  });
+
+  it("reports the planted spikes it kept out of fitting", () => {
+    const planted = [...spikes.keys()].map((i) => T0 + i * 300_000);
+    expect(r.anomalies.map((a) => a.atMs)).toEqual(expect.arrayContaining(planted));
+  });
+
+  it("explains itself on one line", () => {
+    expect(r.explanation).toMatch(/^edge\.PARTNER_acme: \d+\/minute \(was 250\): p95 of the 24h peak \d+\/minute \+10% headroom; expected peak \d+\/minute at 2026-11-23T\d\d:\d\dZ; model [a-z-]+, confidence high; bounds: burst factor x2/);
+  });
+});
+
+describe("createForecastEngine", () => {
+  let engine: ForecastEngine;
+  beforeAll(() => {
+    engine = createForecastEngine({ workers: 2 });
+  });
+  afterAll(() => engine.close());
+
+  it("runs jobs in worker threads with the same result as in process", async () => {
+    const jobs = [job(), job({ unit: "hour", currentLimit: 8000 })];
+    const results = await Promise.all(jobs.map((j) => engine.forecastRule(j)));
+    expect(results).toEqual(jobs.map((j) => runForecastJob(j).recommendation));
+  });
+
+  it("loads the WASM models inside the worker", async () => {
+    const outcome = await engine.forecastRuleDetailed(job({ settings: { ...DEFAULT_FORECAST_SETTINGS, models: ["prophet"] } }));
+    expect(outcome.candidates).toHaveLength(1);
+    expect(outcome.candidates[0]).toMatchObject({ model: "prophet" });
+    expect(outcome.candidates[0]!.error).toBeUndefined();
+  });
+
+  it("answers a job that throws with the current limit kept and the reason", async () => {
+    const r = await engine.forecastRule(job({ settings: { ...deterministic, quantile: 2 } }));
+    expect(r).toMatchObject({ recommended: 150, keptCurrent: true, confidence: "low" });
+    expect(r.explanation).toContain("forecast failed: normalQuantile: p must be in (0, 1), got 2");
+    expect(r.band).toBeUndefined();
+  });
+
+  it("keeps the current limit for a rule with two days of history", async () => {
+    const r = await engine.forecastRule(job({ series: { ...series, samples: series.samples.slice(-2 * 288) } }));
+    expect(r).toMatchObject({ recommended: 150, keptCurrent: true, confidence: "low" });
+    expect(r.explanation).toContain("days of history, needs 3");
+  });
+});
+
+describe("a closed engine", () => {
+  it("answers without running anything", async () => {
+    const engine = createForecastEngine({ workers: 1 });
+    await engine.close();
+    const r = await engine.forecastRule(job());
+    expect(r).toMatchObject({ recommended: 150, keptCurrent: true });
+    expect(r.explanation).toContain("forecast engine is closed");
+  });
+});
