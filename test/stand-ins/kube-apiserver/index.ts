@@ -21,7 +21,8 @@ import { WebhookAdmission, type WebhookAdmissionOptions } from "./admission/webh
 import { type Authorizer, allowEverything } from "./authorization.js";
 import { DEFAULT_USERS, type KnownUser, type StandInUser, registerUsers } from "./authentication.js";
 import { createCertificateAuthority, issueCertificate } from "./certificates.js";
-import { ResourceHandlers } from "./handlers.js";
+import { ReadHandlers } from "./read-handlers.js";
+import { WriteHandlers } from "./write-handlers.js";
 import { writeKubeconfigFile } from "./kubeconfig.js";
 import { type KubeObject, deepCopy } from "./objects.js";
 import { type ResourceDefinition, apiVersionOf, namespaces, servedResources } from "./resources.js";
@@ -101,7 +102,8 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
   const loadAdmission = (configuration: WebhookAdmissionOptions | undefined): AdmissionChain =>
     configuration === undefined ? admitEverything : new WebhookAdmission(configuration, namespaceLabels);
   let admission = loadAdmission(options.admission);
-  const handlers = new ResourceHandlers(store, servedResources, () => admission, now);
+  const reads = new ReadHandlers(store, now);
+  const writes = new WriteHandlers(store, servedResources, () => admission, now, reads);
   const recorded: RequestRecord[] = [];
   const printRequests = process.env.KUBE_API_STAND_IN_LOG === "1";
   const onRequest = (record: RequestRecord): void => {
@@ -130,7 +132,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): 
 
   const authority = await createCertificateAuthority("kube-api-stand-in-ca");
   const serving = await issueCertificate(authority, { commonName: "kube-apiserver", dnsNames: ["localhost", "kubernetes.default.svc"], ipAddresses: ["127.0.0.1"] });
-  const { server, endWatches } = createApiServer({ tls: serving, users: () => users, authorize: options.authorize ?? allowEverything, resources: servedResources, handlers, store, now, onRequest });
+  const { server, endWatches } = createApiServer({ tls: serving, users: () => users, authorize: options.authorize ?? allowEverything, resources: servedResources, reads, writes, store, now, onRequest });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -17,7 +17,9 @@ import {
   apiVersions,
   versionInfo,
 } from "./discovery.js";
-import type { ApiRequest, ApiResponse, ResourceHandlers } from "./handlers.js";
+import type { ApiRequest, ApiResponse } from "./api-request.js";
+import type { ReadHandlers } from "./read-handlers.js";
+import type { WriteHandlers } from "./write-handlers.js";
 import { openApiDocument } from "./openapi.js";
 import { parseResourcePath } from "./request-path.js";
 import { type ResourceDefinition, findResource } from "./resources.js";
@@ -45,7 +47,8 @@ export interface ServerDependencies {
   users: () => readonly KnownUser[];
   authorize: Authorizer;
   resources: readonly ResourceDefinition[];
-  handlers: ResourceHandlers;
+  reads: ReadHandlers;
+  writes: WriteHandlers;
   store: ObjectStore;
   now: () => Date;
   onRequest: (record: RequestRecord) => void;
@@ -176,12 +179,12 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
       user: user.info,
       userAgent: request.headers["user-agent"] ?? "",
     };
-    const { handlers } = dependencies;
+    const { reads, writes } = dependencies;
     const named = resourcePath.name !== undefined;
     const namespacedWithout = resource.namespaced && resourcePath.namespace === undefined;
     switch (method) {
       case "GET": {
-        if (named) return fromResponse(handlers.get(apiRequest));
+        if (named) return fromResponse(reads.get(apiRequest));
         if (watchRequested) {
           const refused = serveWatch(apiRequest, response, {
             store: dependencies.store,
@@ -193,21 +196,21 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
           });
           return refused === undefined ? "streaming" : fromStatus(refused);
         }
-        return fromResponse(handlers.list(apiRequest));
+        return fromResponse(reads.list(apiRequest));
       }
       case "POST":
         if (named || namespacedWithout) return fromStatus(methodNotAllowed("create", resource));
-        return fromResponse(await handlers.create(apiRequest));
+        return fromResponse(await writes.create(apiRequest));
       case "PUT":
         if (!named) return fromStatus(methodNotAllowed("update", resource));
-        return fromResponse(await handlers.update(apiRequest));
+        return fromResponse(await writes.update(apiRequest));
       case "PATCH":
         if (!named) return fromStatus(methodNotAllowed("patch", resource));
-        return fromResponse(await handlers.patch(apiRequest));
+        return fromResponse(await writes.patch(apiRequest));
       case "DELETE":
-        if (named) return fromResponse(await handlers.delete(apiRequest));
+        if (named) return fromResponse(await writes.delete(apiRequest));
         if (namespacedWithout) return fromStatus(methodNotAllowed("deletecollection", resource));
-        return fromResponse(await handlers.deleteCollection(apiRequest));
+        return fromResponse(await writes.deleteCollection(apiRequest));
       default:
         return fromStatus(methodNotAllowed(method, resource));
     }

@@ -2,7 +2,7 @@
 // watchers read it. Selectors are applied to both sides of a change, so an object that stops
 // matching arrives as DELETED and one that starts matching as ADDED, like the watch cache does.
 import type { ServerResponse } from "node:http";
-import type { ApiRequest } from "./handlers.js";
+import type { ApiRequest } from "./api-request.js";
 import { type KubeObject, deepCopy } from "./objects.js";
 import { apiVersionOf } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";

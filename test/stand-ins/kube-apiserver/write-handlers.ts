@@ -1,16 +1,14 @@
-// The verbs on ConfigMaps, Leases and Namespaces, in the order kube-apiserver runs a write:
-// decode, defaults, NamespaceLifecycle, mutating admission, validation, validating admission,
-// then the compare-and-swap in storage. Every outcome is an ApiResponse; nothing throws.
+// create, update, patch and delete, in the order kube-apiserver runs a write: decode, defaults,
+// NamespaceLifecycle, mutating admission, validation, validating admission, then the
+// compare-and-swap in storage. Every outcome is an ApiResponse; nothing throws.
 import { randomInt } from "node:crypto";
 import type { AdmissionAttributes, AdmissionChain, AdmissionOperation } from "./admission-chain.js";
-import type { UserInfo } from "./authentication.js";
+import { type ApiRequest, type ApiResponse, failed, listItem } from "./api-request.js";
 import { type FieldValidation, decodeObject, parseBody, parseFieldValidation } from "./decoding.js";
 import { applyConfiguration, defaultFieldManager, describeApplyConflicts, describeManager, recordUpdate } from "./managed-fields.js";
 import { type KubeObject, isPlainObject } from "./objects.js";
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "./patches.js";
-import type { ResourcePath } from "./request-path.js";
 import { type ResourceDefinition, apiVersionOf, namespaces } from "./resources.js";
-import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
   OPTIMISTIC_LOCK_MESSAGE,
   type Status,
@@ -24,40 +22,12 @@ import {
   unsupportedMediaType,
 } from "./status.js";
 import type { ObjectStore } from "./store.js";
-import { acceptsTable, buildTable, parseIncludeObject } from "./table.js";
-
-/** An authenticated request for a served resource. */
-export interface ApiRequest {
-  path: ResourcePath;
-  resource: ResourceDefinition;
-  query: URLSearchParams;
-  body: Buffer;
-  contentType: string;
-  accept: string;
-  user: UserInfo;
-  userAgent: string;
-}
-
-export interface ApiResponse {
-  code: number;
-  body: object;
-  warnings: string[];
-}
+import type { ReadHandlers } from "./read-handlers.js";
 
 /** How often an unconditional write is retried after losing a compare-and-swap race. */
 const UNCONDITIONAL_RETRIES = 5;
 
 const GENERATED_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-function failed(status: Status, warnings: string[] = []): ApiResponse {
-  return { code: status.code, body: status, warnings };
-}
-
-/** List items travel without kind/apiVersion, as the apiserver encodes typed lists. */
-function listItem(object: KubeObject): object {
-  const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
-  return rest;
-}
 
 interface WriteContext {
   request: ApiRequest;
@@ -67,54 +37,16 @@ interface WriteContext {
   warnings: string[];
 }
 
-export class ResourceHandlers {
+export class WriteHandlers {
   constructor(
     private readonly store: ObjectStore,
     /** Every served resource: a namespace deletion removes their objects in it. */
     private readonly resources: readonly ResourceDefinition[],
     private readonly admission: () => AdmissionChain,
     private readonly now: () => Date,
+    /** deletecollection selects what to delete as a list would. */
+    private readonly reads: ReadHandlers,
   ) {}
-
-  get(request: ApiRequest): ApiResponse {
-    const object = this.store.get(request.resource, request.path.namespace, request.path.name ?? "");
-    if (object === undefined) return failed(notFound(request.resource, request.path.name ?? ""));
-    if (acceptsTable(request.accept)) {
-      const include = parseIncludeObject(request.query.get("includeObject"));
-      return { code: 200, body: buildTable(request.resource, [object], include, this.now(), { resourceVersion: object.metadata.resourceVersion ?? "" }), warnings: [] };
-    }
-    return { code: 200, body: object, warnings: [] };
-  }
-
-  list(request: ApiRequest): ApiResponse {
-    const { resource, query } = request;
-    const revision = this.store.currentRevision();
-    const sample: KubeObject = { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: {} };
-    const labels = parseLabelSelector(query.get("labelSelector"));
-    if ("error" in labels) return failed(badRequest(`unable to parse requirement: ${labels.error}`));
-    const fields = parseFieldSelector(query.get("fieldSelector"), sample);
-    if ("error" in fields) return failed(badRequest(fields.error));
-    let items = this.store.list(resource, request.path.namespace).filter((object) => labels.selector(object) && fields.selector(object));
-
-    // Pagination: the continue token remembers where the previous page ended.
-    const continueToken = query.get("continue");
-    if (continueToken !== null && continueToken !== "") {
-      const start = decodeContinue(continueToken);
-      if (start === undefined) return failed(badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
-      items = items.filter((object) => itemKey(object) > start);
-    }
-    const limit = Number.parseInt(query.get("limit") ?? "0", 10);
-    const metadata: Record<string, string | number> = { resourceVersion: String(revision) };
-    if (limit > 0 && items.length > limit) {
-      metadata.remainingItemCount = items.length - limit;
-      items = items.slice(0, limit);
-      metadata.continue = encodeContinue(itemKey(items[items.length - 1] as KubeObject));
-    }
-    if (acceptsTable(request.accept)) {
-      return { code: 200, body: buildTable(resource, items, parseIncludeObject(query.get("includeObject")), this.now(), metadata), warnings: [] };
-    }
-    return { code: 200, body: { kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata, items: items.map(listItem) }, warnings: [] };
-  }
 
   async create(request: ApiRequest): Promise<ApiResponse> {
     const context = this.writeContext(request, "CreateOptions");
@@ -225,7 +157,7 @@ export class ResourceHandlers {
   }
 
   async deleteCollection(request: ApiRequest): Promise<ApiResponse> {
-    const listed = this.list({ ...request, accept: "application/json" });
+    const listed = this.reads.list({ ...request, accept: "application/json" });
     if (listed.code !== 200) return listed;
     const deleteOptions = this.deleteOptions(request);
     if (isStatus(deleteOptions)) return failed(deleteOptions);
@@ -446,25 +378,8 @@ export class ResourceHandlers {
     return response;
   }
 }
-
 function isLostRace(response: ApiResponse): boolean {
   const body = response.body as Partial<Status>;
   return response.code === 409 && body.reason === "Conflict" && (body.message ?? "").endsWith(OPTIMISTIC_LOCK_MESSAGE);
 }
 
-function itemKey(object: KubeObject): string {
-  return `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`;
-}
-
-function encodeContinue(start: string): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", start })).toString("base64url");
-}
-
-function decodeContinue(token: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    return isPlainObject(parsed) && typeof parsed.start === "string" ? parsed.start : undefined;
-  } catch {
-    return undefined;
-  }
-}
