@@ -93,6 +93,16 @@ describeWithPrometheus(`real Prometheus${"missing" in binaries ? ` (SKIPPED: ${b
     expect(report.failed[0]?.error).toContain('x{partner="acme",path="/x"}');
   });
 
+  it("fails a rule whose template returns several series instead of summing them", async () => {
+    const expr = 'increase(service_nginx_request_time_s_count{partner="$PARTNER",path="$PATH"}[$STEP])';
+    const source = await createPrometheusTrafficSource(settings(prometheus.url, { query: { name: "unsummed", expr } }));
+    const rule = fixture.nginxRules[0]?.rule;
+    if (rule === undefined) throw new Error("fixture has no rules");
+    const report = await source.fetchRules([rule], fixture.range);
+    source.close();
+    expect(report.failed).toEqual([{ fullKey: rule.fullKey, error: expect.stringMatching(/returned 2 series; the template must aggregate to one \(wrap it in sum\(\.\.\.\)\)$/) }]);
+  });
+
   it("proves the point limit is real: one more point than 11,001 is refused", async () => {
     const client = await PrometheusClient.create(settings(prometheus.url));
     const start = fixture.range.startMs;
