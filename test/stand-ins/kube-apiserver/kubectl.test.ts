@@ -253,3 +253,27 @@ describeWithKubectl("kube-apiserver stand-in with an authorizer", () => {
     expect(await run(["auth", "can-i", "delete", "configmaps"])).toMatchObject({ code: 1, stdout: "no\n" });
   });
 });
+
+describeWithKubectl("kube-apiserver stand-in as its own process", () => {
+  it("starts, writes a kubeconfig kubectl can use, and stops on SIGTERM", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "stand-in-process-"));
+    const kubeconfig = join(directory, "kubeconfig");
+    const { spawn } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const child = spawn(process.execPath, [fileURLToPath(new URL("./main.js", import.meta.url)), "--kubeconfig", kubeconfig], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const ready = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => resolve(chunk.toString("utf8")));
+        child.on("exit", (code) => reject(new Error(`exited with ${String(code)}`)));
+      });
+      expect(ready).toMatch(new RegExp(`^ready https://127\\.0\\.0\\.1:\\d+ ${kubeconfig}\\n$`));
+      expect((await runKubectl(kubectl as string, kubeconfig, ["get", "namespace", "istio-system", "-o", "name"])).stdout).toBe("namespace/istio-system\n");
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
