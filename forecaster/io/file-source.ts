@@ -9,7 +9,7 @@ import type { LimitedRule } from "../../ratelimit/rule.js";
 import { binOntoGrid, parseTrafficCsv } from "../logic/traffic-csv.js";
 import type { TimeRange } from "../traffic.js";
 import { forEachBounded } from "./bounded-concurrency.js";
-import type { FetchProgress, FetchReport, TrafficSource } from "./traffic-source.js";
+import { emptyFetchReport, type FetchProgress, type FetchReport, type TrafficSource } from "./traffic-source.js";
 
 /** The file name a rule's history has in a traffic folder. */
 export function trafficCsvFileName(fullKey: string): string {
@@ -30,7 +30,7 @@ export class FileTrafficSource implements TrafficSource {
   constructor(private readonly options: FileSourceOptions) {}
 
   async fetchRules(rules: readonly LimitedRule[], range: TimeRange, onProgress?: (progress: FetchProgress) => void): Promise<FetchReport> {
-    const report: FetchReport = { series: new Map(), empty: [], unmapped: [], failed: [], warnings: [], requests: 0 };
+    const report = emptyFetchReport();
     let isFolder: boolean;
     try {
       isFolder = (await stat(this.options.path)).isDirectory();

@@ -77,7 +77,6 @@ export class PrometheusClient {
   readonly #close: () => void;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
-  #requests = 0;
 
   /** Builds the client; reads caFile once (certificates, unlike tokens, need a restart to rotate). */
   static async create(settings: PrometheusClientSettings, deps: PrometheusClientDeps = {}): Promise<PrometheusClient> {
@@ -94,11 +93,6 @@ export class PrometheusClient {
     this.#close = close;
     this.#sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#random = deps.random ?? Math.random;
-  }
-
-  /** HTTP requests made so far, retries included. */
-  get requestCount(): number {
-    return this.#requests;
   }
 
   close(): void {
@@ -150,7 +144,6 @@ export class PrometheusClient {
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { accept: "application/json", ...(await this.#authHeaders()) };
       if (usePost) headers["content-type"] = "application/x-www-form-urlencoded";
-      this.#requests++;
       let outcome: { ok: true; result: PromResult<unknown> } | { ok: false; error: PrometheusRequestError; retryAfterMs?: number };
       try {
         const response = await this.#send({ method: usePost ? "POST" : "GET", url, headers, body: usePost ? form.toString() : undefined, timeoutMs: this.#settings.timeoutMs });
