@@ -7,6 +7,9 @@ export interface StandInUser {
   name: string;
   groups?: string[];
   token?: string;
+  /** Sent in userInfo as service-account tokens carry them (uid, extra such as authentication.kubernetes.io/pod-name). */
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 /** authentication.k8s.io/v1 UserInfo, as admission and SelfSubjectReview send it. */
@@ -32,7 +35,8 @@ export function registerUsers(users: readonly StandInUser[]): KnownUser[] {
   return users.map((user) => {
     const groups = [...(user.groups ?? [])];
     if (!groups.includes(AUTHENTICATED_GROUP)) groups.push(AUTHENTICATED_GROUP);
-    return { name: user.name, token: user.token ?? randomBytes(24).toString("hex"), info: { username: user.name, groups } };
+    const info: UserInfo = { username: user.name, ...(user.uid === undefined ? {} : { uid: user.uid }), groups, ...(user.extra === undefined ? {} : { extra: user.extra }) };
+    return { name: user.name, token: user.token ?? randomBytes(24).toString("hex"), info };
   });
 }
 

@@ -77,7 +77,8 @@ export function apiResourceList(resources: readonly DiscoveredResource[], group:
 
 function aggregatedGroup(resources: readonly DiscoveredResource[], group: string): object {
   return {
-    metadata: { name: group, creationTimestamp: null },
+    // The core group has no name; the field is then left out, as Go's omitempty does.
+    metadata: group === "" ? { creationTimestamp: null } : { name: group, creationTimestamp: null },
     versions: versionsOf(resources, group).map((version) => ({
       version,
       resources: resources

@@ -12,7 +12,14 @@ describe("admission through @kubernetes/client-node", () => {
   beforeAll(async () => {
     webhook = await startScriptedWebhookServer({ dnsNames: ["guard.istio-system.svc"] });
     api = await startKubeApiStandIn({
-      users: [{ name: "system:serviceaccount:trendmaster:forecaster", groups: ["system:serviceaccounts", "system:serviceaccounts:trendmaster"] }],
+      users: [
+        {
+          name: "system:serviceaccount:trendmaster:forecaster",
+          uid: "6f4d1c2e-0000-4000-8000-000000000001",
+          groups: ["system:serviceaccounts", "system:serviceaccounts:trendmaster"],
+          extra: { "authentication.kubernetes.io/pod-name": ["trendmaster-ai-7d9f-abcde"] },
+        },
+      ],
       admission: {
         validating: [
           {
@@ -58,7 +65,9 @@ describe("admission through @kubernetes/client-node", () => {
     });
     expect(webhook.received[0]?.request.userInfo).toEqual({
       username: "system:serviceaccount:trendmaster:forecaster",
+      uid: "6f4d1c2e-0000-4000-8000-000000000001",
       groups: ["system:serviceaccounts", "system:serviceaccounts:trendmaster", "system:authenticated"],
+      extra: { "authentication.kubernetes.io/pod-name": ["trendmaster-ai-7d9f-abcde"] },
     });
     expect(api.getObject("configmaps", "istio-system", "ratelimit-config")?.data).toEqual({ "config.yaml": "domain: edge" });
   });
