@@ -1,6 +1,6 @@
 /**
  * A stand-in for kube-apiserver 1.31, for tests: HTTPS with a throwaway CA, bearer-token users,
- * ConfigMaps, Leases and Namespaces with etcd-like resourceVersions, watch, every PATCH type
+ * ConfigMaps, Leases, Namespaces and Events with etcd-like resourceVersions, watch, every PATCH type
  * including server-side apply, discovery and OpenAPI v3 as the real kubectl needs them, and
  * admission webhooks (Mutating/ValidatingWebhookConfiguration objects) honoured as the
  * apiserver honours them.
@@ -37,7 +37,7 @@ export type { WebhookAdmissionOptions } from "./admission/webhook-admission.js";
 export type { ServiceEndpoint, ServiceResolver } from "./admission/webhook-call.js";
 
 /** The plural names of the served resources, as in their URLs. */
-export type ServedResourceName = "configmaps" | "leases" | "namespaces";
+export type ServedResourceName = "configmaps" | "events" | "leases" | "namespaces";
 
 export interface NamespaceSeed {
   name: string;

@@ -207,6 +207,30 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     expect((await run(["get", "leases", "-n", "istio-system"])).stdout).toMatch(/^NAME\s+HOLDER\s+AGE\nforecaster-leader\s+pod-a\s+\d+s\n$/);
   });
 
+  it("records Events, which kubectl describe and get events show", async () => {
+    await run(["create", "configmap", "described", "--from-literal=limit=1"]);
+    const uid = api.getObject("configmaps", "default", "described")?.metadata.uid ?? "";
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const event = [
+      "apiVersion: v1",
+      "kind: Event",
+      "metadata: {name: described.1}",
+      `involvedObject: {kind: ConfigMap, name: described, namespace: default, uid: ${uid}, apiVersion: v1}`,
+      "reason: LimitClamped",
+      "message: limit clamped to 500",
+      "type: Warning",
+      "source: {component: trendmaster-webhook}",
+      `firstTimestamp: "${now}"`,
+      `lastTimestamp: "${now}"`,
+      "count: 1",
+    ].join("\n");
+    expect((await run(["create", "-f", "-"], event)).stdout).toBe("event/described.1 created\n");
+    expect((await run(["describe", "configmap", "described"])).stdout).toMatch(/Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n.*\n\s+Warning\s+LimitClamped\s+\d+s\s+trendmaster-webhook\s+limit clamped to 500\n$/);
+    expect((await run(["get", "events", "--field-selector", "involvedObject.name=described"])).stdout).toMatch(
+      /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\d+s\s+Warning\s+LimitClamped\s+configmap\/described\s+limit clamped to 500\n$/,
+    );
+  });
+
   it("tells kubectl what it does not serve", async () => {
     expect((await run(["get", "deployments"])).stderr).toBe('error: the server doesn\'t have a resource type "deployments"\n');
     expect((await run(["get", "--raw", "/apis/apps/v1/namespaces/default/deployments"])).stderr).toBe(

@@ -27,10 +27,9 @@ export class ReadHandlers {
   list(request: ApiRequest): ApiResponse {
     const { resource, query } = request;
     const revision = this.store.currentRevision();
-    const sample: KubeObject = { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: {} };
     const labels = parseLabelSelector(query.get("labelSelector"));
     if ("error" in labels) return failed(badRequest(`unable to parse requirement: ${labels.error}`));
-    const fields = parseFieldSelector(query.get("fieldSelector"), sample);
+    const fields = parseFieldSelector(query.get("fieldSelector"), resource.fieldLabels);
     if ("error" in fields) return failed(badRequest(fields.error));
     let items = this.store.list(resource, request.path.namespace).filter((object) => labels.selector(object) && fields.selector(object));
 

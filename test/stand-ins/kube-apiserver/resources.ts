@@ -1,5 +1,5 @@
-// The resources the stand-in serves: ConfigMaps and Leases (what TrendMaster writes) and
-// Namespaces (their labels feed the webhooks' namespaceSelector). Validation messages follow
+// The resources the stand-in serves: ConfigMaps and Leases (what TrendMaster writes), Namespaces
+// (their labels feed the webhooks' namespaceSelector) and Events (kubectl describe reads them). Validation messages follow
 // pkg/apis/core/validation and pkg/apis/coordination/validation.
 import { type KubeObject, isPlainObject } from "./objects.js";
 import { type FieldSchema, kindSchema } from "./schema.js";
@@ -18,9 +18,31 @@ export interface ResourceDefinition {
   schema: FieldSchema & { type: "object" };
   /** Kind-specific validation; `old` is set on update. Returns every problem found. */
   validate(object: KubeObject, old: KubeObject | undefined): StatusCause[];
-  /** Columns and cells of the server-side Table (`kubectl get` without -o); `age` is pre-rendered. */
-  table: { columns: TableColumn[]; cells(object: KubeObject, age: string): Array<string | number> };
+  /** Columns and cells of the server-side Table (`kubectl get` without -o); `age` renders a timestamp's age. */
+  table: { columns: TableColumn[]; cells(object: KubeObject, age: (timestamp: string | undefined) => string): Array<string | number> };
+  fieldLabels: FieldLabels;
 }
+
+/** The fields a fieldSelector may name for a kind, as its field-label conversion function allows. */
+export interface FieldLabels {
+  supported: readonly string[];
+  values(object: KubeObject): Record<string, string>;
+  /** The conversion function's refusal of any other label. */
+  refuse(label: string): string;
+}
+
+/** runtime.DefaultMetaV1FieldSelectorConversion: what ConfigMaps and Leases allow. */
+const metadataFieldLabels: FieldLabels = {
+  supported: ["metadata.name", "metadata.namespace"],
+  values: (object) => ({ "metadata.name": object.metadata.name ?? "", "metadata.namespace": object.metadata.namespace ?? "" }),
+  refuse: (label) => `"${label}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+};
+
+const textAt = (value: unknown, ...path: string[]): string => {
+  let current = value;
+  for (const key of path) current = isPlainObject(current) ? current[key] : undefined;
+  return typeof current === "string" ? current : "";
+};
 
 export interface TableColumn {
   name: string;
@@ -215,8 +237,9 @@ export const configMaps: ResourceDefinition = {
   validate: validateConfigMap,
   table: {
     columns: [nameColumn, { name: "Data", type: "string", format: "", description: "", priority: 0 }, ageColumn],
-    cells: (object, age) => [object.metadata.name ?? "", countEntries(object.data) + countEntries(object.binaryData), age],
+    cells: (object, age) => [object.metadata.name ?? "", countEntries(object.data) + countEntries(object.binaryData), age(object.metadata.creationTimestamp)],
   },
+  fieldLabels: metadataFieldLabels,
 };
 
 export const leases: ResourceDefinition = {
@@ -249,9 +272,10 @@ export const leases: ResourceDefinition = {
     columns: [nameColumn, { name: "Holder", type: "string", format: "", description: "", priority: 0 }, ageColumn],
     cells: (object, age) => {
       const spec = isPlainObject(object.spec) ? object.spec : {};
-      return [object.metadata.name ?? "", typeof spec.holderIdentity === "string" ? spec.holderIdentity : "", age];
+      return [object.metadata.name ?? "", typeof spec.holderIdentity === "string" ? spec.holderIdentity : "", age(object.metadata.creationTimestamp)];
     },
   },
+  fieldLabels: metadataFieldLabels,
 };
 
 export const namespaces: ResourceDefinition = {
@@ -272,12 +296,101 @@ export const namespaces: ResourceDefinition = {
     columns: [nameColumn, { name: "Status", type: "string", format: "", description: "The status of the namespace", priority: 0 }, ageColumn],
     cells: (object, age) => {
       const status = isPlainObject(object.status) ? object.status : {};
-      return [object.metadata.name ?? "", typeof status.phase === "string" ? status.phase : "", age];
+      return [object.metadata.name ?? "", typeof status.phase === "string" ? status.phase : "", age(object.metadata.creationTimestamp)];
     },
+  },
+  fieldLabels: {
+    supported: ["metadata.name", "status.phase"],
+    values: (object) => ({ "metadata.name": object.metadata.name ?? "", "status.phase": textAt(object.status, "phase") }),
+    refuse: (label) => `field label not supported: ${label}`,
   },
 };
 
-export const servedResources: readonly ResourceDefinition[] = [configMaps, namespaces, leases];
+const objectReference: FieldSchema & { type: "object" } = {
+  type: "object",
+  goType: "ObjectReference",
+  fields: Object.fromEntries(["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"].map((field) => [field, { type: "string" }])),
+};
+
+const EVENT_FIELD_LABELS = [
+  "involvedObject.kind",
+  "involvedObject.namespace",
+  "involvedObject.name",
+  "involvedObject.uid",
+  "involvedObject.apiVersion",
+  "involvedObject.resourceVersion",
+  "involvedObject.fieldPath",
+  "reason",
+  "reportingComponent",
+  "source",
+  "type",
+  "metadata.namespace",
+  "metadata.name",
+] as const;
+
+/** core/v1 Events: served so that `kubectl describe` works and a controller may record events. */
+export const events: ResourceDefinition = {
+  group: "",
+  version: "v1",
+  plural: "events",
+  singular: "event",
+  kind: "Event",
+  namespaced: true,
+  shortNames: ["ev"],
+  verbs: ALL_VERBS,
+  schema: kindSchema("Event", {
+    involvedObject: { ...objectReference, alwaysPresent: true },
+    reason: { type: "string" },
+    message: { type: "string" },
+    source: { type: "object", goType: "EventSource", alwaysPresent: true, fields: { component: { type: "string" }, host: { type: "string" } } },
+    firstTimestamp: { type: "string", format: "date-time" },
+    lastTimestamp: { type: "string", format: "date-time" },
+    count: { type: "integer", goType: "int32" },
+    type: { type: "string" },
+    eventTime: { type: "string", format: "micro-time" },
+    series: { type: "object", goType: "EventSeries", fields: { count: { type: "integer", goType: "int32" }, lastObservedTime: { type: "string", format: "micro-time" } } },
+    action: { type: "string" },
+    related: objectReference,
+    reportingComponent: { type: "string" },
+    reportingInstance: { type: "string" },
+  }),
+  validate: (object) => validateName(object, subdomainProblems),
+  table: {
+    columns: [
+      { name: "Last Seen", type: "string", format: "", description: "Time when last this event was seen", priority: 0 },
+      { name: "Type", type: "string", format: "", description: "Type of this event (Normal, Warning), new types could be added in the future", priority: 0 },
+      { name: "Reason", type: "string", format: "", description: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", priority: 0 },
+      { name: "Object", type: "string", format: "", description: "The object this event is about", priority: 0 },
+      { name: "Message", type: "string", format: "", description: "A human-readable description of the status of this operation.", priority: 0 },
+    ],
+    cells: (object, age) => {
+      const seen = textAt(object, "lastTimestamp") || textAt(object, "eventTime") || object.metadata.creationTimestamp;
+      const involved = `${textAt(object, "involvedObject", "kind").toLowerCase()}/${textAt(object, "involvedObject", "name")}`;
+      return [age(seen), textAt(object, "type"), textAt(object, "reason"), involved, textAt(object, "message")];
+    },
+  },
+  fieldLabels: {
+    supported: EVENT_FIELD_LABELS,
+    values: (object) => ({
+      "involvedObject.kind": textAt(object, "involvedObject", "kind"),
+      "involvedObject.namespace": textAt(object, "involvedObject", "namespace"),
+      "involvedObject.name": textAt(object, "involvedObject", "name"),
+      "involvedObject.uid": textAt(object, "involvedObject", "uid"),
+      "involvedObject.apiVersion": textAt(object, "involvedObject", "apiVersion"),
+      "involvedObject.resourceVersion": textAt(object, "involvedObject", "resourceVersion"),
+      "involvedObject.fieldPath": textAt(object, "involvedObject", "fieldPath"),
+      reason: textAt(object, "reason"),
+      reportingComponent: textAt(object, "reportingComponent"),
+      source: textAt(object, "source", "component"),
+      type: textAt(object, "type"),
+      "metadata.namespace": object.metadata.namespace ?? "",
+      "metadata.name": object.metadata.name ?? "",
+    }),
+    refuse: (label) => `field label not supported: ${label}`,
+  },
+};
+
+export const servedResources: readonly ResourceDefinition[] = [configMaps, events, namespaces, leases];
 
 export function findResource(group: string, version: string, plural: string): ResourceDefinition | undefined {
   return servedResources.find((resource) => resource.group === group && resource.version === version && resource.plural === plural);

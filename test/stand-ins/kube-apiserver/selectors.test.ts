@@ -1,4 +1,5 @@
 import type { KubeObject } from "./objects.js";
+import { configMaps, events, namespaces } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 
 const labelled = (labels: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: "ns", labels } });
@@ -25,17 +26,22 @@ describe("label selectors", () => {
 });
 
 describe("field selectors", () => {
-  const sample = labelled({});
+  const event: KubeObject = { apiVersion: "v1", kind: "Event", metadata: { name: "e", namespace: "ns" }, involvedObject: { kind: "ConfigMap", name: "cm" }, type: "Warning" };
   it.each([
-    ["name", "metadata.name=cm", true],
-    ["namespace", "metadata.namespace!=ns", false],
-  ])("%s", (_name, text, expected) => {
-    const parsed = parseFieldSelector(text, sample);
+    ["name", configMaps, "metadata.name=cm", labelled({}), true],
+    ["namespace", configMaps, "metadata.namespace!=ns", labelled({}), false],
+    ["an event's involved object", events, "involvedObject.kind=ConfigMap,involvedObject.name=cm", event, true],
+    ["an event's type", events, "type=Normal", event, false],
+  ])("%s", (_name, resource, text, object, expected) => {
+    const parsed = parseFieldSelector(text, resource.fieldLabels);
     if ("error" in parsed) throw new Error(parsed.error);
-    expect(parsed.selector(sample)).toBe(expected);
+    expect(parsed.selector(object)).toBe(expected);
   });
 
-  it("refuses fields the apiserver does not index", () => {
-    expect(parseFieldSelector("data.limit=1", sample)).toEqual({ error: '"data.limit" is not a known field selector: only "metadata.name", "metadata.namespace"' });
+  it.each([
+    ["ConfigMaps", configMaps, "data.limit=1", '"data.limit" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    ["Namespaces", namespaces, "metadata.namespace=x", "field label not supported: metadata.namespace"],
+  ])("refuses fields %s do not index, in their conversion function's words", (_name, resource, text, error) => {
+    expect(parseFieldSelector(text, resource.fieldLabels)).toEqual({ error });
   });
 });

@@ -1,6 +1,7 @@
 // labelSelector and fieldSelector query parameters, parsed like k8s.io/apimachinery/pkg/labels
 // and pkg/fields. A parse failure is data: the caller answers 400 with the message.
 import type { KubeObject } from "./objects.js";
+import type { FieldLabels } from "./resources.js";
 
 export type Requirement =
   | { key: string; operator: "=" | "!="; values: [string] }
@@ -78,26 +79,20 @@ export function parseLabelSelector(text: string | null): ParsedSelector {
   return { selector: (object) => requirements.every((requirement) => matchesRequirement(object.metadata.labels ?? {}, requirement)) };
 }
 
-/** The field labels kube-apiserver supports for ConfigMaps, Leases and Namespaces. */
-function fieldValue(object: KubeObject, field: string): string | undefined {
-  if (field === "metadata.name") return object.metadata.name ?? "";
-  if (field === "metadata.namespace") return object.metadata.namespace ?? "";
-  if (field === "status.phase" && object.kind === "Namespace") {
-    const status = object.status as { phase?: string } | undefined;
-    return status?.phase ?? "";
-  }
-  return undefined;
-}
-
-export function parseFieldSelector(text: string | null, sample: KubeObject): ParsedSelector {
+export function parseFieldSelector(text: string | null, labels: FieldLabels): ParsedSelector {
   if (text === null || text.trim() === "") return { selector: everything };
   const checks: Array<{ field: string; negate: boolean; value: string }> = [];
   for (const term of splitTerms(text)) {
     const match = /^([^!=]+)(==|=|!=)(.*)$/.exec(term);
     if (!match) return { error: `invalid selector: '${text}'; can't understand '${term}'` };
     const field = (match[1] ?? "").trim();
-    if (fieldValue(sample, field) === undefined) return { error: `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"` };
+    if (!labels.supported.includes(field)) return { error: labels.refuse(field) };
     checks.push({ field, negate: match[2] === "!=", value: (match[3] ?? "").trim() });
   }
-  return { selector: (object) => checks.every((check) => (fieldValue(object, check.field) === check.value) !== check.negate) };
+  return {
+    selector: (object) => {
+      const values = labels.values(object);
+      return checks.every((check) => ((values[check.field] ?? "") === check.value) !== check.negate);
+    },
+  };
 }

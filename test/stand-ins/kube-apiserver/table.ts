@@ -58,8 +58,10 @@ export function buildTable(
     metadata: listMetadata,
     columnDefinitions: resource.table.columns,
     rows: objects.map((object) => {
-      const created = Date.parse(object.metadata.creationTimestamp ?? "");
-      const age = Number.isNaN(created) ? "<unknown>" : humanDuration(now.getTime() - created);
+      const age = (timestamp: string | undefined): string => {
+        const since = Date.parse(timestamp ?? "");
+        return Number.isNaN(since) ? "<unknown>" : humanDuration(now.getTime() - since);
+      };
       const row: { cells: Array<string | number>; object?: object } = { cells: resource.table.cells(object, age) };
       const included = rowObject(object, include);
       if (included !== undefined) row.object = included;

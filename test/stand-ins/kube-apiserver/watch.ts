@@ -4,7 +4,6 @@
 import type { ServerResponse } from "node:http";
 import type { ApiRequest } from "./api-request.js";
 import { type KubeObject, deepCopy } from "./objects.js";
-import { apiVersionOf } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { type Status, badRequest } from "./status.js";
 import type { ObjectStore, StoreEvent, WatchEventType } from "./store.js";
@@ -23,10 +22,9 @@ export interface WatchOptions {
 /** Starts streaming, or returns the Status to answer instead (bad selector or resourceVersion). */
 export function serveWatch(request: ApiRequest, response: ServerResponse, options: WatchOptions): Status | undefined {
   const { resource, query } = request;
-  const sample: KubeObject = { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: {} };
   const labels = parseLabelSelector(query.get("labelSelector"));
   if ("error" in labels) return badRequest(`unable to parse requirement: ${labels.error}`);
-  const fields = parseFieldSelector(query.get("fieldSelector"), sample);
+  const fields = parseFieldSelector(query.get("fieldSelector"), resource.fieldLabels);
   if ("error" in fields) return badRequest(fields.error);
   const matches = (object: KubeObject | undefined): boolean => object !== undefined && labels.selector(object) && fields.selector(object);
   const requested = query.get("resourceVersion") ?? "";
