@@ -20,6 +20,7 @@ import {
 import type { ApiRequest, ApiResponse } from "./api-request.js";
 import type { ReadHandlers } from "./read-handlers.js";
 import type { WriteHandlers } from "./write-handlers.js";
+import { parseBody } from "./decoding.js";
 import { openApiDocument } from "./openapi.js";
 import { parseResourcePath } from "./request-path.js";
 import { type ResourceDefinition, findResource } from "./resources.js";
@@ -149,7 +150,9 @@ export function createApiServer(dependencies: ServerDependencies): { server: Ser
     const review = reviewResources.find((candidate) => candidate.group === resourcePath.group && candidate.version === resourcePath.version && candidate.plural === resourcePath.plural);
     if (review !== undefined && resourcePath.namespace === undefined && resourcePath.name === undefined) {
       if (method !== "POST") return fromStatus(methodNotAllowed(method, review as ResourceDefinition));
-      const answer = answerReview(review, JSON.parse(body.toString("utf8") || "null") as unknown, user.info, dependencies.authorize);
+      const parsed = parseBody(body, request.headers["content-type"] ?? "application/json");
+      if ("status" in parsed) return fromStatus(parsed.status);
+      const answer = answerReview(review, parsed.value, user.info, dependencies.authorize);
       return isStatus(answer) ? fromStatus(answer) : { code: 201, body: answer };
     }
     const resource = findResource(resourcePath.group, resourcePath.version, resourcePath.plural);
