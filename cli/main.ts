@@ -5,7 +5,6 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 /** Each command is loaded on demand so `trendmaster validate` never pays for the forecaster's WASM. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  demo: { summary: "run the main job on embedded defaults: no cluster, no Prometheus needed", load: async () => (await import("./demo.js")).demoCommand },
   validate: { summary: "check ratelimit config files or ConfigMap manifests as the ratelimit service loads them", load: async () => (await import("./validate.js")).validateCommand },
   webhook: { summary: "serve the admission webhook guarding ratelimit-config (enforce or audit mode)", load: async () => (await import("./webhook.js")).webhookCommand },
   backtest: { summary: "fit on a timestamp,value CSV, recommend a static limit and score it on a holdout", load: async () => (await import("./backtest.js")).backtestCommand },

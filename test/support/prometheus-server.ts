@@ -57,6 +57,10 @@ export interface TrafficShape {
   readonly stepSeconds: number;
   /** Mean requests per step before cycles. */
   readonly meanPerStep: number;
+  /** Short bursts (1–10 steps) started per step; default 0.0015 (about one every 2–3 days at 5-minute steps). */
+  readonly spikeProbability?: number;
+  /** Bursts multiply traffic by 2 up to this factor; default 8. */
+  readonly maxSpikeFactor?: number;
 }
 
 /**
@@ -78,9 +82,9 @@ export function trafficGenerator(shape: Omit<TrafficShape, "points">): () => num
     const daily = 1 + 0.6 * Math.sin((2 * Math.PI * (hourOfDay - 9)) / 24 + phase / 8);
     const weekly = dayOfWeek === 0 || dayOfWeek === 6 ? 0.55 : 1;
     const noise = 1 + 0.15 * (random() + random() + random() - 1.5);
-    if (spikeLeft === 0 && random() < 0.0015) {
+    if (spikeLeft === 0 && random() < (shape.spikeProbability ?? 0.0015)) {
       spikeLeft = 1 + Math.floor(random() * 10);
-      spikeFactor = 2 + random() * 6;
+      spikeFactor = 2 + random() * ((shape.maxSpikeFactor ?? 8) - 2);
     }
     const spike = spikeLeft > 0 ? spikeFactor : 1;
     if (spikeLeft > 0) spikeLeft--;

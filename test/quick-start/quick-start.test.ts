@@ -1,0 +1,55 @@
+/** `npm start` as a newcomer runs it: the whole system on embedded defaults, real processes, real kubectl. */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
+import { repoRoot } from "../support/paths.js";
+
+const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
+const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
+
+function runQuickStart(): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js"), "--exit"], { cwd: repoRoot(), env: { ...process.env, LOG_LEVEL: "warn" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;
+if (binariesMissing || opensslMissing) {
+  describe("quick start", () => it.skip(`skipped: ${binariesMissing ?? "openssl is not installed"}`, () => undefined));
+}
+
+describeIf("quick start (npm start)", () => {
+  it("runs one full cycle through the stand-in API and the webhook, prints the table and the kubectl command", async () => {
+    const result = await runQuickStart();
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("rule "));
+    expect(lines[header]).toMatch(/^rule\s+was\s+forecast peak\s+recommended\s+band\s+confidence\s+now$/);
+    const rows = lines.slice(header + 1, header + 6);
+    expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual([
+      "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/catalog",
+      "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/playback/start",
+      "PARTNER=CUSTOMER_ID_2/PATH=/api_v3/epg/grid",
+      "PARTNER=CUSTOMER_ID_2/PATH=/api_v2/user/profile",
+      "PARTNER",
+    ]);
+    // Every rule got a trustworthy forecast and the cycle applied it: "now" is the recommendation.
+    for (const row of rows) {
+      const [, , , recommended, band, confidence, now] = row.split(/\s{2,}/);
+      expect(band).toMatch(/^\d+\.\.\d+$/);
+      expect(confidence).toBe("high");
+      expect(`${now}/`).toBe(`${recommended?.split("/")[0]}/`);
+    }
+    expect(result.stdout).toMatch(/Cycle finished in \d+\.\d s/);
+    expect(result.stdout).toContain("KUBECONFIG=.cache/quick-start/kubeconfig .cache/bin/kubectl edit configmap ratelimit-config -n istio-system");
+    expect(existsSync(join(repoRoot(), ".cache", "quick-start", "kubeconfig"))).toBe(true);
+  }, 120_000);
+});
