@@ -1,0 +1,116 @@
+// docs/integration-guide.md against the chart: its permission checks give the answers it claims
+// under the rendered RBAC, its values block is values-orp2.yaml's and renders, its manual-run
+// command names the rendered CronJob, its Argo CD snippet is the one in argocd/, and every key
+// its values tables name exists in values.yaml.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { helmPath, missingBinaryMessage } from "../support/binaries.js";
+import { repoRoot } from "../support/paths.js";
+import { canI, type AccessRequest } from "./rbac-authorizer.js";
+import { CHART_DIR, lintChart, objectsOfKind, renderChart, type KubeObject } from "./render.js";
+
+const GUIDE = readFileSync(join(repoRoot(), "docs", "integration-guide.md"), "utf8");
+
+function codeBlocks(language: string): string[] {
+  return [...GUIDE.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1] as string);
+}
+
+interface CanICheck {
+  line: string;
+  request: AccessRequest;
+  expected: boolean;
+}
+
+/** `kubectl auth can-i VERB RESOURCE[/NAME] -n NS --as=$VAR  # yes|no`, with VAR=system:serviceaccount:NS:NAME set above. */
+function canIChecks(): CanICheck[] {
+  const accounts = new Map<string, { namespace: string; name: string }>();
+  const checks: CanICheck[] = [];
+  for (const line of codeBlocks("sh").join("\n").split("\n")) {
+    const assignment = /^(\w+)=system:serviceaccount:([-a-z0-9]+):([-a-z0-9]+)$/.exec(line);
+    if (assignment) accounts.set(assignment[1] as string, { namespace: assignment[2] as string, name: assignment[3] as string });
+    const check = /^kubectl auth can-i (\S+) ([a-z.]+)(?:\/(\S+))? -n (\S+) --as=\$(\w+)\s+# (yes|no)$/.exec(line);
+    if (!check) continue;
+    const [, verb, resource, name, namespace, account, answer] = check as unknown as [string, string, string, string | undefined, string, string, string];
+    const serviceAccount = accounts.get(account);
+    if (serviceAccount === undefined) throw new Error(`guide uses $${account} before setting it: ${line}`);
+    const apiGroup = resource === "leases" ? "coordination.k8s.io" : "";
+    checks.push({ line, expected: answer === "yes", request: { serviceAccount, verb, apiGroup, resource, namespace, ...(name !== undefined ? { name } : {}) } });
+  }
+  return checks;
+}
+
+/** Paths of a values document: `a`, `a.b`, `a.b.c`, ... */
+function valuePaths(value: unknown, prefix = ""): Set<string> {
+  const paths = new Set<string>();
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      paths.add(path);
+      for (const nested of valuePaths(child, path)) paths.add(nested);
+    }
+  }
+  return paths;
+}
+
+describe("docs/integration-guide.md", () => {
+  it("the values block is values-orp2.yaml's", () => {
+    const block = codeBlocks("yaml").find((b) => b.includes("trendmaster_ai:"));
+    expect(yaml.load(block ?? "")).toEqual(yaml.load(readFileSync(join(CHART_DIR, "values-orp2.yaml"), "utf8")));
+  });
+
+  it("the ratelimit-config owner's snippet is argocd/istio-ratelimit-ignore-differences.yaml's", () => {
+    const block = codeBlocks("yaml").find((b) => b.includes("ignoreDifferences"));
+    const snippet = yaml.load(block ?? "") as { spec: { ignoreDifferences: unknown; syncPolicy: { syncOptions: string[] } } };
+    const application = yaml.load(readFileSync(join(repoRoot(), "argocd", "istio-ratelimit-ignore-differences.yaml"), "utf8")) as typeof snippet;
+    expect(snippet.spec.ignoreDifferences).toEqual(application.spec.ignoreDifferences);
+    expect(application.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(snippet.spec.syncPolicy.syncOptions));
+  });
+
+  it("every key in the values tables exists in values.yaml", () => {
+    const paths = valuePaths(yaml.load(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")));
+    const tables = GUIDE.slice(GUIDE.indexOf("### The seed's keys"), GUIDE.indexOf("## 4. Argo CD"));
+    const named: string[] = [];
+    for (const row of tables.split("\n").filter((l) => l.startsWith("| `"))) {
+      const cell = row.split("|")[1] ?? "";
+      for (const token of cell.matchAll(/`([^`]+)`/g)) {
+        const text = token[1] as string;
+        // `a.b.{c,d}` names a.b.c and a.b.d; `.tag` continues the previous key's parent.
+        const [head, alternatives] = text.includes("{") ? [text.slice(0, text.indexOf("{")), text.slice(text.indexOf("{") + 1, -1).split(",")] : [text, [""]];
+        const parent = named.length > 0 && head.startsWith(".") ? (named[named.length - 1] as string).split(".").slice(0, -1).join(".") : "";
+        for (const alternative of alternatives) named.push(`${parent}${head}${alternative}`.replace(/\.$/, ""));
+      }
+    }
+    expect(named.length).toBeGreaterThan(40);
+    expect(named.filter((p) => !paths.has(p))).toEqual([]);
+  });
+});
+
+const haveHelm = helmPath() !== undefined;
+if (!haveHelm) console.warn(missingBinaryMessage("helm"));
+(haveHelm ? describe : describe.skip)("docs/integration-guide.md against the rendered chart", () => {
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    objects = await renderChart({ valuesFiles: ["values-prd1.yaml"] });
+  });
+
+  it("the values block renders and lints as written", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "trendmaster-guide-")), "values.yaml");
+    writeFileSync(file, codeBlocks("yaml").find((b) => b.includes("trendmaster_ai:")) ?? "");
+    expect((await lintChart({ valuesFiles: [file] })).ok).toBe(true);
+    expect((await renderChart({ valuesFiles: [file] })).length).toBeGreaterThan(10);
+  });
+
+  const checks = canIChecks();
+  it("has the permission checks", () => expect(checks.length).toBeGreaterThanOrEqual(10));
+  it.each(checks.map((c) => [c.line, c] as const))("%s", (_line, check) => {
+    expect(canI(objects, check.request)).toBe(check.expected);
+  });
+
+  it("the manual run names the CronJob the chart renders", () => {
+    const named = [...GUIDE.matchAll(/--from=cronjob\/([-a-z0-9]+)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(objectsOfKind(objects, "CronJob").map((o) => o.metadata.name)).toContain(name);
+  });
+});
