@@ -2,11 +2,13 @@
 // under the rendered RBAC, its values block is values-orp2.yaml's and renders, its manual-run
 // command names the rendered CronJob, its Argo CD snippet is the one in argocd/, and every key
 // its values tables name exists in values.yaml.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
-import { helmPath, missingBinaryMessage } from "../support/binaries.js";
+import { startKubeApiStandIn, type AuthorizationAttributes, type KubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
+import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
+import { runKubectl } from "../support/kubectl.js";
 import { repoRoot } from "../support/paths.js";
 import { canI, type AccessRequest } from "./rbac-authorizer.js";
 import { CHART_DIR, lintChart, objectsOfKind, renderChart, type KubeObject } from "./render.js";
@@ -19,6 +21,8 @@ function codeBlocks(language: string): string[] {
 
 interface CanICheck {
   line: string;
+  /** The `SA`/`WH` variable's value: system:serviceaccount:NS:NAME. */
+  username: string;
   request: AccessRequest;
   expected: boolean;
 }
@@ -36,7 +40,7 @@ function canIChecks(): CanICheck[] {
     const serviceAccount = accounts.get(account);
     if (serviceAccount === undefined) throw new Error(`guide uses $${account} before setting it: ${line}`);
     const apiGroup = resource === "leases" ? "coordination.k8s.io" : "";
-    checks.push({ line, expected: answer === "yes", request: { serviceAccount, verb, apiGroup, resource, namespace, ...(name !== undefined ? { name } : {}) } });
+    checks.push({ line, username: `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`, expected: answer === "yes", request: { serviceAccount, verb, apiGroup, resource, namespace, ...(name !== undefined ? { name } : {}) } });
   }
   return checks;
 }
@@ -112,5 +116,53 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
     const named = [...GUIDE.matchAll(/--from=cronjob\/([-a-z0-9]+)/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(0);
     for (const name of named) expect(objectsOfKind(objects, "CronJob").map((o) => o.metadata.name)).toContain(name);
+  });
+});
+
+/** The rendered chart's RBAC as the stand-in's authorizer: what the API server would decide. */
+function chartAuthorizer(objects: readonly KubeObject[]): (attributes: AuthorizationAttributes) => boolean {
+  return (attributes) => {
+    const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(attributes.user.username);
+    if (account === null || attributes.namespace === undefined) return false;
+    return canI(objects, {
+      serviceAccount: { namespace: account[1] as string, name: account[2] as string },
+      verb: attributes.verb,
+      apiGroup: attributes.apiGroup,
+      resource: attributes.resource,
+      namespace: attributes.namespace,
+      ...(attributes.name !== undefined ? { name: attributes.name } : {}),
+    });
+  };
+}
+
+const kubectl = kubectlPath();
+if (kubectl === undefined) console.warn(missingBinaryMessage("kubectl"));
+// The stand-in has no impersonation, so each check runs with the ServiceAccount's own kubeconfig
+// instead of --as; kubectl still turns the line into the SelfSubjectAccessReview the guide implies.
+(haveHelm && kubectl !== undefined ? describe : describe.skip)("the guide's permission checks with the real kubectl", () => {
+  let api: KubeApiStandIn;
+  const checks = canIChecks();
+  /** KUBECONFIG is a colon-separated list: the stand-in's per-user file name holds the ServiceAccount's colons. */
+  const kubeconfigs = new Map<string, string>();
+  beforeAll(async () => {
+    const objects = await renderChart({ valuesFiles: ["values-prd1.yaml"] });
+    const users = [...new Set(checks.map((c) => c.username))].map((name) => ({ name, groups: ["system:serviceaccounts"] }));
+    api = await startKubeApiStandIn({ users, namespaces: ["default", "istio-system", "trendmaster"], authorize: chartAuthorizer(objects) });
+    const directory = mkdtempSync(join(tmpdir(), "trendmaster-can-i-"));
+    users.forEach((user, index) => {
+      const path = join(directory, `kubeconfig-${index}.yaml`);
+      copyFileSync(api.kubeconfigPath(user.name), path);
+      kubeconfigs.set(user.name, path);
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it.each(checks.map((c) => [c.line, c] as const))("%s", async (line, check) => {
+    const args = line.replace(/^kubectl /, "").replace(/\s+--as=\$\w+/, "").replace(/\s+#.*$/, "").split(/\s+/);
+    const result = await runKubectl(kubectl as string, kubeconfigs.get(check.username) as string, args);
+    expect(result.stdout).toBe(check.expected ? "yes\n" : "no\n");
+    expect(result.code).toBe(check.expected ? 0 : 1);
   });
 });
