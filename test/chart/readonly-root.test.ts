@@ -86,13 +86,6 @@ describeInSandbox("the built app as uid 1001 on a read-only root with only /tmp 
     expect(bad.written).toEqual([]);
   });
 
-  it("trendmaster demo", async () => {
-    const result = await runSandboxed(["node", CLI, "demo"]);
-    expect([result.code, result.stderr]).toEqual([0, ""]);
-    expect(result.stdout).toContain("loads as the ratelimit service would load it");
-    expect(result.written).toEqual([]);
-  });
-
   it("the webhook serves /healthz and /readyz over TLS from the mounted certificate", async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const probe = `const https=require("node:https");const get=(p)=>new Promise((ok,no)=>https.get({host:"127.0.0.1",port:${port},path:p,rejectUnauthorized:false},(r)=>{r.resume();ok(p+" "+r.statusCode)}).on("error",no));Promise.all([get("/healthz"),get("/readyz")]).then((s)=>{console.log(s.join(","));},()=>process.exit(1));`;
