@@ -37,33 +37,25 @@ export function originalFormula(h: History): number {
 /** Weekly seasonal-naive forecast's upper 95% bound (sigma from seasonal differences), max over the horizon. */
 export function seasonalNaiveUpperMax(h: History): number {
   const week = Math.round(WEEK_MS / 1000 / h.stepSeconds);
-  const byTime = new Map<number, number>();
-  h.timesMs.forEach((t, i) => byTime.set(t, h.values[i]!));
+  // Grid slot -> value: rows may be missing, so an index into values is not a time.
+  const stepMs = h.stepSeconds * 1000;
+  const first = h.timesMs[0] ?? h.originMs;
+  const bySlot = new Map<number, number>();
+  h.timesMs.forEach((t, i) => bySlot.set(Math.round((t - first) / stepMs), h.values[i]!));
   const diffs: number[] = [];
-  for (let i = week; i < h.values.length; i++) {
-    const d = h.values[i]! - h.values[i - week]!;
+  for (const [slot, value] of bySlot) {
+    const d = value - (bySlot.get(slot - week) ?? Number.NaN);
     if (Number.isFinite(d)) diffs.push(d);
   }
   const sigma = standardDeviation(diffs);
-  const stepMs = h.stepSeconds * 1000;
   let top = 0;
   for (let t = h.originMs; t < h.originMs + h.horizonMs; t += stepMs) {
     // The point one week before (or whole weeks, for a long horizon), nearest grid sample.
     const back = Math.ceil((t - h.originMs + 1) / WEEK_MS) * WEEK_MS;
-    const base = nearest(h, t - back, byTime);
+    const base = bySlot.get(Math.round((t - back - first) / stepMs)) ?? Number.NaN;
     if (Number.isFinite(base)) top = Math.max(top, base + 1.96 * sigma);
   }
   return top;
-}
-
-function nearest(h: History, t: number, byTime: Map<number, number>): number {
-  const exact = byTime.get(t);
-  if (exact !== undefined) return exact;
-  const stepMs = h.stepSeconds * 1000;
-  const first = h.timesMs[0]!;
-  const i = Math.round((t - first) / stepMs);
-  const candidate = h.timesMs[i];
-  return candidate !== undefined && Math.abs(candidate - t) < stepMs ? h.values[i]! : Number.NaN;
 }
 
 /** augurs Prophet (the seed's model) at full resolution: upper 95% bound, max over the horizon. */

@@ -3,9 +3,11 @@
  * protocol of ../shared/data/README.md: origins at 00:00 UTC of each of the last 7 complete days
  * (ELB: 5), at most 21 days of history before each, horizon 24 h; plus one 7-day horizon per series.
  *
- *   node dist/bench/forecast-rolling-origin.js [--quick] [--json]
+ *   node dist/bench/forecast-rolling-origin.js [--quick] [--json] [--detail] [--origins=N] [--set=key=value ...]
  *
- * --quick skips the Prophet-band anchor (a full-resolution Prophet fit per origin, ~1-3 s each).
+ * --quick skips the Prophet-band anchor (a full-resolution Prophet fit per origin, ~1-3 s each);
+ * --detail lists the engine's limit per origin; --origins=N uses N daily origins per series (ELB
+ * keeps its 5) as a robustness check; --set overrides one engine setting (tuning runs).
  */
 import { runForecastJob } from "../forecaster/engine/forecast-job.js";
 import { DEFAULT_FORECAST_SETTINGS, type ForecastSettings } from "../forecaster/logic/settings.js";
@@ -32,22 +34,31 @@ interface Outcome {
 
 type Method = { readonly name: string; readonly limit: (h: History, series: RuleSeries) => { limit: number; note?: string } };
 
+/**
+ * The engine on the history before the origin. Without a current limit it is a bare series: even a
+ * low-confidence estimate becomes the limit. With one (the operators' rule, as on a first cycle in
+ * production) low confidence keeps it and the x2 / /2 step bound applies.
+ */
+function engineLimit(settings: ForecastSettings, h: History, series: RuleSeries, currentLimit?: number): { limit: number; note: string } {
+  const outcome = runForecastJob({
+    fullKey: series.fullKey,
+    unit: "step",
+    series: { ...series, samples: series.samples.filter((s) => s.timestampMs < h.originMs && s.timestampMs >= h.originMs - HISTORY_DAYS * DAY_MS) },
+    settings: { ...settings, horizonHours: h.horizonMs / 3_600_000 },
+    nowMs: h.originMs - 1,
+    ...(currentLimit !== undefined ? { currentLimit } : {}),
+  });
+  const r = outcome.recommendation;
+  return { limit: r.recommended, note: `${r.model}/${r.confidence}${r.keptCurrent ? "/kept" : ""}` };
+}
+
+export const ENGINE = "trendmaster engine";
+export const ENGINE_WITH_CURRENT = "engine, current = max7 x 1.2";
+
 function methods(settings: ForecastSettings, withProphet: boolean): Method[] {
   const list: Method[] = [
-    {
-      name: "trendmaster engine",
-      limit: (h, series) => {
-        const outcome = runForecastJob({
-          fullKey: series.fullKey,
-          unit: "step",
-          series: { ...series, samples: series.samples.filter((s) => s.timestampMs < h.originMs && s.timestampMs >= h.originMs - HISTORY_DAYS * DAY_MS) },
-          settings: { ...settings, horizonHours: h.horizonMs / 3_600_000 },
-          nowMs: h.originMs - 1,
-        });
-        const r = outcome.recommendation;
-        return { limit: r.recommended, note: `${r.model}/${r.confidence}${r.keptCurrent ? "/kept" : ""}` };
-      },
-    },
+    { name: ENGINE, limit: (h, series) => engineLimit(settings, h, series) },
+    { name: ENGINE_WITH_CURRENT, limit: (h, series) => engineLimit(settings, h, series, Math.ceil(maxOfWeekTimes(h, 1.2))) },
     { name: "max of last 7 days x 1.2", limit: (h) => ({ limit: maxOfWeekTimes(h, 1.2) }) },
     { name: "seasonal-naive upper 95% max", limit: (h) => ({ limit: seasonalNaiveUpperMax(h) }) },
     { name: "original formula 3.6 x p95(19-23h)", limit: (h) => ({ limit: originalFormula(h) }) },
@@ -114,13 +125,15 @@ async function main(): Promise<number> {
   // --set key=value overrides one engine setting (numbers or strings), for tuning runs.
   const overrides = Object.fromEntries(args.filter((a) => a.startsWith("--set=")).map((a) => {
     const [key, value] = a.slice(6).split("=") as [string, string];
-    return [key, Number.isFinite(Number(value)) ? Number(value) : value];
+    return [key, Number.isFinite(Number(value)) ? Number(value) : value.includes(",") ? value.split(",") : value];
   }));
   const list = methods({ ...DEFAULT_FORECAST_SETTINGS, ...overrides }, !args.includes("--quick"));
+  // --origins=N: N daily origins per series instead of the protocol's 7 (a robustness check on more days).
+  const originsArg = Number(args.find((a) => a.startsWith("--origins="))?.slice(10) ?? 0);
   const all: Record<string, Outcome[]> = {};
   for (const spec of ANCHOR_SERIES) {
     const series = loadSeries(dir, spec.file, spec.name);
-    const daily = dailyOrigins(series, spec.origins, 1);
+    const daily = dailyOrigins(series, originsArg > 0 && spec.name !== "ELB" ? originsArg : spec.origins, 1);
     const [weekOrigin] = dailyOrigins(series, 7, 7);
     for (const method of list) {
       for (const origin of daily) (all[`${method.name}|24h`] ??= []).push(evaluate(method, series, origin, 1));
@@ -132,6 +145,11 @@ async function main(): Promise<number> {
     const [method, horizon] = key.split("|") as [string, string];
     return summarize(method, horizon, outcomes);
   });
+  // Where the engine is confident: elsewhere production keeps the current limit.
+  for (const horizon of ["24h", "7d"]) {
+    const confident = (all[`${ENGINE}|${horizon}`] ?? []).filter((o) => !(o.note ?? "").includes("/low"));
+    if (confident.length > 0) summaries.splice(summaries.findIndex((s) => s.method === ENGINE_WITH_CURRENT), 0, summarize(`${ENGINE}, confident origins`, horizon, confident));
+  }
   if (args.includes("--json")) {
     process.stdout.write(JSON.stringify({ summaries, outcomes: all }, null, 2) + "\n");
     return 0;
@@ -142,7 +160,7 @@ async function main(): Promise<number> {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
   if (args.includes("--detail")) {
-    for (const o of [...(all["trendmaster engine|24h"] ?? []), ...(all["trendmaster engine|7d"] ?? [])]) {
+    for (const o of [...(all[`${ENGINE}|24h`] ?? []), ...(all[`${ENGINE}|7d`] ?? [])]) {
       process.stdout.write(`${o.series} ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.ms.toFixed(0)}ms\n`);
     }
   }

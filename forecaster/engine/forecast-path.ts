@@ -4,7 +4,7 @@ import { optimizer } from "@bsull/augurs-prophet-wasmstan";
 import type { PreparedSeries } from "../logic/series-prep.js";
 import type { ModelName } from "../logic/settings.js";
 import { standardDeviation } from "../logic/stats.js";
-import { initWasm } from "./models.js";
+import { initWasm, prophetSeasonalities } from "./models.js";
 
 /** A point forecast with 80% and 95% intervals at the series' own step (for accuracy reports). */
 export interface ForecastPath {
@@ -79,9 +79,7 @@ function prophetPath(prepared: PreparedSeries, steps: number): RawPath {
     const model = new prophetModule.Prophet({
       optimizer,
       intervalWidth,
-      dailySeasonality: { type: "manual", enabled: prepared.stepSeconds < DAY_SECONDS && days >= 2 },
-      weeklySeasonality: { type: "manual", enabled: days >= 14 },
-      yearlySeasonality: { type: "manual", enabled: false },
+      ...prophetSeasonalities(days, prepared.stepSeconds),
     });
     try {
       model.fit({ ds, y: Array.from(prepared.clean) });

@@ -41,6 +41,24 @@ const fitMstl: FitForecast = (clean, _startMs, stepSeconds, steps) => {
   }
 };
 
+/** Fourier order of the single weekly seasonality: harmonics 7, 14 and 21 are the daily cycle's first three. */
+export const PROPHET_WEEKLY_ORDER = 21;
+
+/**
+ * Prophet's seasonality options for a history of `days` at `stepSeconds`. With two seasonalities
+ * (daily + weekly) augurs orders their features differently from one model to the next, and the
+ * optimiser lands on one of two optima: one weekly seasonality whose Fourier terms include the daily
+ * harmonics has one feature order, so identical data gives an identical fit.
+ */
+export function prophetSeasonalities(days: number, stepSeconds: number): Pick<prophetModule.ProphetOptions, "dailySeasonality" | "weeklySeasonality" | "yearlySeasonality"> {
+  const weekly = days >= 14;
+  return {
+    dailySeasonality: { type: "manual", enabled: !weekly && stepSeconds < DAY_SECONDS && days >= 2 },
+    weeklySeasonality: weekly ? { type: "fourier", order: stepSeconds < DAY_SECONDS ? PROPHET_WEEKLY_ORDER : 3 } : { type: "manual", enabled: false },
+    yearlySeasonality: { type: "manual", enabled: false },
+  };
+}
+
 const fitProphetOnce: FitForecast = (clean, startMs, stepSeconds, steps) => {
   const days = (clean.length * stepSeconds) / DAY_SECONDS;
   const model = new prophetModule.Prophet({
@@ -48,9 +66,7 @@ const fitProphetOnce: FitForecast = (clean, startMs, stepSeconds, steps) => {
     // Always set: the band is not used for the limit, and 0 samples skips the costly simulation.
     intervalWidth: 0.95,
     uncertaintySamples: 0,
-    dailySeasonality: { type: "manual", enabled: stepSeconds < DAY_SECONDS && days >= 2 },
-    weeklySeasonality: { type: "manual", enabled: days >= 14 },
-    yearlySeasonality: { type: "manual", enabled: false },
+    ...prophetSeasonalities(days, stepSeconds),
   });
   try {
     const ds = Array.from(clean, (_v, i) => (startMs + i * stepSeconds * 1000) / 1000);

@@ -66,7 +66,7 @@ export interface PeakEstimate {
 }
 
 /** How eligible candidates become one estimate; see docs/forecast-formula.md. */
-export type PeakCombination = "tightest" | "median" | "upper-median";
+export type PeakCombination = "tightest" | "median" | "median-of-best" | "upper-median";
 
 export interface PeakChoice {
   readonly estimate?: PeakEstimate;
@@ -100,6 +100,11 @@ export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: 
   }
   if (combine === "median" && eligible.length > 0) {
     const sorted = [...eligible].sort((a, b) => a.quantilePeak - b.quantilePeak);
+    best = sorted[Math.floor((sorted.length - 1) / 2)];
+  } else if (combine === "median-of-best" && eligible.length > 0) {
+    // Drop the candidate that was loosest on its own backtest, then take the median of the rest.
+    const kept = eligible.length > 2 ? [...eligible].sort((a, b) => a.calibration.meanHeadroom - b.calibration.meanHeadroom).slice(0, -1) : eligible;
+    const sorted = kept.sort((a, b) => a.quantilePeak - b.quantilePeak);
     best = sorted[Math.floor((sorted.length - 1) / 2)];
   } else if (combine === "upper-median" && eligible.length > 0) {
     const sorted = [...eligible].sort((a, b) => a.quantilePeak - b.quantilePeak);

@@ -1,3 +1,5 @@
+import type { PeakCombination } from "./peak-calibration.js";
+
 /**
  * Every tunable of the forecast engine in one place. docs/forecast-formula.md explains each one;
  * keep the two in step.
@@ -53,7 +55,7 @@ export interface ForecastSettings {
   /** Without any backtest (short history), quantile = recent peak x this; confidence stays low. */
   readonly uncalibratedPeakRatio: number;
   /** How the calibrated candidates become one estimate. */
-  readonly combine: "tightest" | "median" | "upper-median";
+  readonly combine: PeakCombination;
   /** Prophet fits per forecast; the median of their peaks makes results reproducible. */
   readonly prophetFits: number;
 }

@@ -1,0 +1,156 @@
+/**
+ * One full forecaster cycle, as production runs it, for 1,000 rules with 14 days of 5-minute
+ * history from a local real Prometheus: read ratelimit-config from the kube-apiserver stand-in
+ * (HTTPS), fetch, forecast on the engine's worker threads, write the cache and history, apply.
+ * The TSDB is generated and backfilled once into .cache/ and reused by later runs.
+ *
+ *   node dist/bench/cycle-prometheus.js [--rules 1000] [--days 14] [--workers 2]
+ *
+ * Prints the cycle's wall time per phase, its outcome, and the process's peak memory (RSS,
+ * worker threads included). Target (the seed's): under 2 minutes and under 512 MiB.
+ */
+import { createWriteStream } from "node:fs";
+import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { buildForecasterConfig } from "../forecaster/config.js";
+import { FakeClock } from "../forecaster/io/clock.js";
+import { ForecasterMetrics } from "../forecaster/io/metrics.js";
+import { RecordingNotifier } from "../forecaster/io/slack.js";
+import { createRuntime, runLeasedCycle } from "../forecaster/main.js";
+import { summarizeCycle } from "../forecaster/logic/cycle-report.js";
+import type { CycleLog } from "../forecaster/cycle.js";
+import { backfill, counterSamples, escapeLabelValue, findPrometheusBinaries, startPrometheus, trafficGenerator } from "../test/support/prometheus-server.js";
+import { startKubeApiStandIn } from "../test/stand-ins/kube-apiserver/index.js";
+
+const { values: args } = parseArgs({
+  options: {
+    rules: { type: "string", default: "1000" },
+    days: { type: "string", default: "14" },
+    workers: { type: "string", default: String(Math.max(1, os.availableParallelism())) },
+  },
+});
+const RULES = Number(args.rules);
+const DAYS = Number(args.days);
+const STEP_SECONDS = 300;
+const PATHS_PER_PARTNER = 10;
+/** The cycle runs "now" = END_MS (a FakeClock), so the cached TSDB stays valid forever. */
+const END_MS = Date.UTC(2026, 0, 19);
+const START_MS = END_MS - DAYS * 86_400_000;
+const POINTS_PER_DAY = 86_400 / STEP_SECONDS;
+
+const partnerOf = (i: number) => `partner-${Math.floor(i / PATHS_PER_PARTNER)}`;
+const pathOf = (i: number) => `/api/v1/resource-${i % PATHS_PER_PARTNER}.json`;
+const meanOf = (i: number) => 50 + (i % 37) * 40;
+
+function ratelimitConfig(): string {
+  const lines = ["# Generated for the cycle benchmark: partners x paths, per-minute limits", "domain: edge", "descriptors:"];
+  for (let i = 0; i < RULES; i++) {
+    if (i % PATHS_PER_PARTNER === 0) lines.push(`  # ${partnerOf(i)}`, "  - key: PARTNER", `    value: ${partnerOf(i)}`, "    descriptors:");
+    // Current limits: some too low, some far too high, per minute (mean per 5 min / 5 x factor).
+    const limit = Math.round((meanOf(i) / 5) * [0.8, 2, 10][i % 3]!);
+    lines.push("      - key: PATH", `        value: "${pathOf(i)}"`, "        rate_limit:", "          unit: minute", `          requests_per_unit: ${limit}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function generateTsdb(tsdbDir: string, workDir: string, promtool: string): Promise<void> {
+  const generators = Array.from({ length: RULES }, (_, i) => trafficGenerator({ seed: 9_000 + i, startMs: START_MS, stepSeconds: STEP_SECONDS, meanPerStep: meanOf(i) }));
+  const counters = new Float64Array(RULES).fill(1_000_000);
+  const imports: Promise<void>[] = [];
+  // Two days per file: promtool re-reads a file per block, small files import fast.
+  for (let day = 0; day < DAYS; day += 2) {
+    const days = Math.min(2, DAYS - day);
+    const file = path.join(workDir, `days-${day}.om`);
+    const out = createWriteStream(file);
+    for (let i = 0; i < RULES; i++) {
+      const increments: number[] = [];
+      for (let k = 0; k < POINTS_PER_DAY * days; k++) increments.push(generators[i]?.() ?? 0);
+      const samples = counterSamples(increments, START_MS + day * 86_400_000, STEP_SECONDS, { initial: counters[i] }).slice(day === 0 ? 0 : 1);
+      counters[i] = samples.at(-1)?.[1] ?? 0;
+      const prefix = `service_nginx_request_time_s_count{partner="${escapeLabelValue(partnerOf(i))}",path="${escapeLabelValue(pathOf(i))}"} `;
+      if (!out.write(samples.map(([t, v]) => `${prefix}${v} ${t / 1000}\n`).join(""))) await once(out, "drain");
+    }
+    out.end("# EOF\n");
+    await once(out, "finish");
+    imports.push(backfill(file, tsdbDir, { maxBlockDuration: "24h", promtool }).then(() => rm(file)));
+    if (imports.length >= 2) await imports.shift();
+    process.stdout.write(`  generated days ${day + 1}-${day + days}/${DAYS}\r`);
+  }
+  await Promise.all(imports);
+  process.stdout.write("\n");
+}
+
+const phases: Array<[string, number]> = [];
+const started = performance.now();
+const log: CycleLog = {
+  info: (_f, message) => void phases.push([message, performance.now()]),
+  warn: (_f, message) => void phases.push([`warn: ${message}`, performance.now()]),
+  error: (_f, message) => void phases.push([`error: ${message}`, performance.now()]),
+  debug: () => {},
+};
+
+async function main(): Promise<void> {
+  const binaries = await findPrometheusBinaries();
+  if ("missing" in binaries) {
+    console.log(`SKIPPED: ${binaries.missing}`);
+    return;
+  }
+  const cacheDir = path.resolve(".cache", `bench-cycle-${RULES}r-${DAYS}d-${STEP_SECONDS}s-v1`);
+  const tsdbDir = path.join(cacheDir, "tsdb");
+  const doneFile = path.join(cacheDir, "complete");
+  try {
+    await access(doneFile);
+    console.log(`reusing TSDB in ${cacheDir}`);
+  } catch {
+    await rm(cacheDir, { recursive: true, force: true });
+    await mkdir(tsdbDir, { recursive: true });
+    console.log(`generating ${RULES} rules x ${DAYS * POINTS_PER_DAY} points (${((RULES * DAYS * POINTS_PER_DAY) / 1e6).toFixed(1)} M samples) into ${cacheDir}`);
+    const t = performance.now();
+    await generateTsdb(tsdbDir, cacheDir, binaries.promtool);
+    await writeFile(doneFile, "ok\n");
+    console.log(`generated and backfilled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+
+  const prometheus = await startPrometheus({ tsdbDir, prometheus: binaries.prometheus });
+  const api = await startKubeApiStandIn({ namespaces: ["default", "istio-system", "trendmaster"] });
+  const work = await mkdtemp(path.join(os.tmpdir(), "bench-cycle-"));
+  try {
+    const kubeconfig = await api.writeKubeconfig(work, "admin");
+    const configText = ratelimitConfig();
+    api.seedObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ratelimit-config", namespace: "istio-system" }, data: { "config.yaml": configText } });
+    const built = buildForecasterConfig({
+      env: { PROMETHEUS_URL: prometheus.url, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: path.join(work, "settings.yaml") },
+      readText: (p) => (p.endsWith("settings.yaml") ? `forecaster:\n  workers: ${Number(args.workers)}\n  historyDays: ${DAYS}\n  stepSeconds: ${STEP_SECONDS}\n` : undefined),
+    });
+    if (!built.ok) throw new Error(built.problems.join("\n"));
+    console.log(`cycle over ${RULES} rules x ${DAYS} days at ${STEP_SECONDS}s step: Prometheus ${prometheus.url}, kube-apiserver stand-in ${api.url}, ${built.config.workers} forecast workers, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
+    const rssBefore = process.memoryUsage().rss;
+    const runtime = await createRuntime(built.config, { clock: new FakeClock(END_MS), notifier: new RecordingNotifier(), log, metrics: new ForecasterMetrics(200, { defaultMetrics: false }) });
+    const t0 = performance.now();
+    const result = await runLeasedCycle(runtime);
+    const seconds = (performance.now() - t0) / 1000;
+    await runtime.close();
+    if (result.kind !== "ran") throw new Error(`Lease held by ${result.holder}`);
+    let last = t0;
+    for (const [message, at] of phases) {
+      if (at < t0) continue;
+      console.log(`  +${((at - last) / 1000).toFixed(1).padStart(6)} s  ${message.slice(0, 160)}`);
+      last = at;
+    }
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    const cache = api.getObject("configmaps", "trendmaster", "trendmaster-forecast") as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+    const cacheBytes = Buffer.byteLength(JSON.stringify({ ...cache?.data, ...cache?.binaryData }));
+    console.log(summarizeCycle(result.report));
+    console.log(`cycle wall time ${seconds.toFixed(1)} s (target < 120 s); peak RSS ${peakRssMiB.toFixed(0)} MiB (process incl. worker threads and the in-process stand-in; ${(rssBefore / 1048576).toFixed(0)} MiB before the cycle; target < 512 MiB); cache ConfigMap ${(cacheBytes / 1024).toFixed(0)} KiB`);
+  } finally {
+    await api.stop();
+    await prometheus.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();
