@@ -6,11 +6,11 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
-import { startKubeApiStandIn, type AuthorizationAttributes, type KubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
+import { startKubeApiStandIn, type KubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
 import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
 import { runKubectl } from "../support/kubectl.js";
 import { repoRoot } from "../support/paths.js";
-import { canI, type AccessRequest } from "./rbac-authorizer.js";
+import { canI, chartAuthorizer, type AccessRequest } from "./rbac-authorizer.js";
 import { CHART_DIR, lintChart, objectsOfKind, renderChart, type KubeObject } from "./render.js";
 
 const GUIDE = readFileSync(join(repoRoot(), "docs", "integration-guide.md"), "utf8");
@@ -118,22 +118,6 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
     for (const name of named) expect(objectsOfKind(objects, "CronJob").map((o) => o.metadata.name)).toContain(name);
   });
 });
-
-/** The rendered chart's RBAC as the stand-in's authorizer: what the API server would decide. */
-function chartAuthorizer(objects: readonly KubeObject[]): (attributes: AuthorizationAttributes) => boolean {
-  return (attributes) => {
-    const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(attributes.user.username);
-    if (account === null || attributes.namespace === undefined) return false;
-    return canI(objects, {
-      serviceAccount: { namespace: account[1] as string, name: account[2] as string },
-      verb: attributes.verb,
-      apiGroup: attributes.apiGroup,
-      resource: attributes.resource,
-      namespace: attributes.namespace,
-      ...(attributes.name !== undefined ? { name: attributes.name } : {}),
-    });
-  };
-}
 
 const kubectl = kubectlPath();
 if (kubectl === undefined) console.warn(missingBinaryMessage("kubectl"));

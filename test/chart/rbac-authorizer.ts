@@ -8,6 +8,7 @@ import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1
 import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Subject";
+import type { AuthorizationAttributes } from "../stand-ins/kube-apiserver/index.js";
 import type { KubeObject } from "./render.js";
 
 export interface AccessRequest {
@@ -46,4 +47,23 @@ export function canI(objects: readonly KubeObject[], request: AccessRequest): bo
     }
   }
   return false;
+}
+
+/**
+ * The rendered chart's RBAC as the kube-apiserver stand-in's `authorize` option: requests (and
+ * `kubectl auth can-i`) are decided as a cluster with the chart installed would decide them.
+ */
+export function chartAuthorizer(objects: readonly KubeObject[]): (attributes: AuthorizationAttributes) => boolean {
+  return (attributes) => {
+    const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(attributes.user.username);
+    if (account === null || attributes.namespace === undefined) return false;
+    return canI(objects, {
+      serviceAccount: { namespace: account[1] as string, name: account[2] as string },
+      verb: attributes.verb,
+      apiGroup: attributes.apiGroup,
+      resource: attributes.resource,
+      namespace: attributes.namespace,
+      ...(attributes.name !== undefined ? { name: attributes.name } : {}),
+    });
+  };
 }
