@@ -125,6 +125,11 @@ seccompProfile:
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
+# Lease holder identity and the writer recorded in history revisions.
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
 - name: HOME
   value: /tmp
 {{- end -}}

@@ -27,6 +27,7 @@ function containerView(objects: readonly KubeObject[], pod: IPodSpec, container:
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (variable.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") env[variable.name] = RELEASE_NAMESPACE;
+    else if (variable.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[variable.name] = `${FULLNAME}-7d9c8b6f5-x2x4q`;
     else throw new Error(`containerView: cannot resolve env ${variable.name}`);
   }
   const files = new Map<string, string>();
@@ -69,6 +70,7 @@ describeWithHelm("chart against the app's own configuration checks", () => {
       expect(result.config.lease).toMatchObject({ namespace: RELEASE_NAMESPACE, name: "trendmaster-forecaster" });
       expect(result.config.history).toMatchObject({ namespace: RELEASE_NAMESPACE, namePrefix: "trendmaster-history" });
       expect(result.config.metrics.port).toBe(9090);
+      expect(result.config.writer).toBe(`trendmaster-forecaster ${FULLNAME}-7d9c8b6f5-x2x4q`);
     }
   });
 

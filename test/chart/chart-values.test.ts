@@ -41,7 +41,7 @@ describeWithHelm("chart values", () => {
     ["dry-run mode (prd1 with dry_run true)", "https://trickster.prd1.ott.example.com", "true", "audit"],
   ])("%s: the seed's block reaches the forecaster as env, lower-cased log level, webhook mode from dry_run", (scenario, url, dryRun, mode) => {
     const objects = objectsOf(scenario);
-    const expected = { PROMETHEUS_URL: url, DRY_RUN: dryRun, LOG_LEVEL: "info", SCHEDULE: "0 */6 * * *", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml", POD_NAMESPACE: "<valueFrom>" };
+    const expected = { PROMETHEUS_URL: url, DRY_RUN: dryRun, LOG_LEVEL: "info", SCHEDULE: "0 */6 * * *", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml", POD_NAMESPACE: "<valueFrom>", POD_NAME: "<valueFrom>" };
     const sidecar = deploymentOf(objects).spec?.template.spec;
     expect(sidecar && envOf(sidecar, "forecaster")).toMatchObject(expected);
     const job = cronJobOf(objects).spec?.jobTemplate.spec?.template.spec;
