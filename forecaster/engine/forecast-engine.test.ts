@@ -44,6 +44,25 @@ describe("runForecastJob on a clean weekly pattern", () => {
   });
 });
 
+describe("runForecastJob for units longer than the step", () => {
+  const dailyTotals = Array.from({ length: 21 }, (_v, d) => series.samples.slice(d * 288, (d + 1) * 288).reduce((sum, x) => sum + x.value, 0));
+  const peakDay = Math.max(...dailyTotals.slice(-7));
+
+  it("a per-day limit is the peak day's count, not the peak 5 minutes x 288", () => {
+    const r = runForecastJob(job({ unit: "day", currentLimit: undefined })).recommendation;
+    expect(r.boundsApplied).toEqual([]);
+    expect(r.recommended / peakDay).toBeGreaterThan(1);
+    expect(r.recommended / peakDay).toBeLessThan(1.5);
+  });
+
+  it("a per-week limit extrapolates the peak day's count over 7 days, and says so", () => {
+    const r = runForecastJob(job({ unit: "week", currentLimit: undefined })).recommendation;
+    expect(r.boundsApplied).toEqual(["extrapolated: one week is longer than the 86400s step the peak was estimated at"]);
+    expect(r.recommended / (7 * peakDay)).toBeGreaterThan(1);
+    expect(r.recommended / (7 * peakDay)).toBeLessThan(1.5);
+  });
+});
+
 describe("createForecastEngine", () => {
   let engine: ForecastEngine;
   beforeAll(() => {

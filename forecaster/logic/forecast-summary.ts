@@ -14,15 +14,17 @@ export const MIN_BACKTEST_ORIGINS = 3;
 
 /**
  * The series as the forecast sees it: the last maxHistoryDays before nowMs, cleaned, and summed to
- * the rule's unit when the unit is longer than the step but fits in the horizon, so that the peak
- * is the peak count of one unit window (not the per-step peak times the unit's length).
+ * the rule's unit (at most the horizon) when the unit is longer than the step, so that the peak is
+ * the peak count of one unit window, not the per-step peak times the unit's length.
  */
 export function prepareForForecast(series: RuleSeries, unit: LimitUnit, nowMs: number, settings: ForecastSettings): { prepared: PreparedSeries; atStep: PreparedSeries } {
   const fromMs = nowMs - settings.maxHistoryDays * DAY_SECONDS * 1000;
   const recent = { ...series, samples: series.samples.filter((s) => s.timestampMs >= fromMs && s.timestampMs <= nowMs) };
   const prepared = prepareSeries(recent, settings);
-  const unitLength = unitSeconds(unit, series.stepSeconds);
-  const factor = unitLength > series.stepSeconds && unitLength <= settings.horizonHours * 3600 ? Math.round(unitLength / series.stepSeconds) : 1;
+  // Units longer than the horizon (a per-week limit, a 24h cycle) are summed to horizon-long
+  // blocks: the recommendation then extrapolates the peak period's count, not the peak step's rate.
+  const blockSeconds = Math.min(unitSeconds(unit, series.stepSeconds), settings.horizonHours * 3600);
+  const factor = blockSeconds > series.stepSeconds ? Math.round(blockSeconds / series.stepSeconds) : 1;
   return { prepared, atStep: aggregateSeries(prepared, factor) };
 }
 

@@ -36,7 +36,7 @@ export interface RulePlan {
 
 export interface PlanInput {
   readonly rules: readonly LimitedRule[];
-  readonly fetch: Pick<FetchReport, "series" | "empty" | "unmapped" | "failed">;
+  readonly fetch: Pick<FetchReport, "empty" | "unmapped" | "failed">;
   /** The engine's answers, by full key. */
   readonly recommendations: ReadonlyMap<string, Recommendation>;
   /** Rules the engine could not forecast (threw), with the error. */

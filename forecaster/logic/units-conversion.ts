@@ -19,8 +19,9 @@ export interface UnitConversion {
 /**
  * Requests per step x factor = requests per unit. A unit shorter than the step assumes the step's
  * count spread evenly, times burstFactor for the bursts the step cannot see; a longer unit assumes
- * the peak rate holds for the whole unit (conservative: the engine aggregates the series to the
- * unit first whenever the horizon covers a whole unit, so this only happens for long units).
+ * the peak rate holds for the whole unit (the engine sums the series to the unit first, or to the
+ * horizon for units longer than it, so this extrapolates a whole period's count, e.g. the peak day's
+ * count x 7 for a per-week limit).
  */
 export function stepToUnit(stepSeconds: number, unitLengthSeconds: number, burstFactor: number): UnitConversion {
   const ratio = unitLengthSeconds / stepSeconds;
