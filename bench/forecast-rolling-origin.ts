@@ -29,6 +29,8 @@ interface Outcome {
   readonly throttledShare: number;
   readonly excessShare: number;
   readonly ms: number;
+  /** CPU time of this process (one thread here): unlike wall time, not inflated by other load. */
+  readonly cpuMs: number;
   readonly note?: string;
 }
 
@@ -73,14 +75,17 @@ function evaluate(method: Method, series: RuleSeries, originMs: number, horizonD
   const after = series.samples.filter((s) => s.timestampMs >= originMs && s.timestampMs < originMs + horizonMs && Number.isFinite(s.value));
   const history: History = { timesMs: before.map((s) => s.timestampMs), values: before.map((s) => s.value), stepSeconds: series.stepSeconds, originMs, horizonMs };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const { limit, note } = method.limit(history, series);
+  const cpu = process.cpuUsage(cpuBefore);
   const ms = performance.now() - started;
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const values = after.map((s) => s.value);
   const total = values.reduce((a, v) => a + v, 0);
   const excess = values.reduce((a, v) => a + Math.max(0, v - limit), 0);
   const actualPeak = Math.max(...values);
   return {
-    series: series.fullKey, originMs, horizonDays, limit, actualPeak, ms,
+    series: series.fullKey, originMs, horizonDays, limit, actualPeak, ms, cpuMs,
     breached: values.some((v) => v > limit),
     throttledShare: values.filter((v) => v > limit).length / values.length,
     excessShare: total > 0 ? excess / total : 0,
@@ -95,7 +100,7 @@ function dailyOrigins(series: RuleSeries, count: number, horizonDays: number): n
   return Array.from({ length: count }, (_v, k) => lastCompleteDayEnd - (count - k) * DAY_MS).filter((o) => o + horizonDays * DAY_MS <= lastCompleteDayEnd);
 }
 
-interface Summary { method: string; horizon: string; origins: number; exceeded: number; meanThrottled: number; meanExcess: number; medianHeadroom: number; p90Headroom: number; msPerOrigin: number }
+interface Summary { method: string; horizon: string; origins: number; exceeded: number; meanThrottled: number; meanExcess: number; medianHeadroom: number; p90Headroom: number; msPerOrigin: number; cpuMsPerOrigin: number; maxCpuMs: number }
 
 function summarize(method: string, horizon: string, outcomes: readonly Outcome[]): Summary {
   const headroom = outcomes.map((o) => o.limit / o.actualPeak);
@@ -108,6 +113,8 @@ function summarize(method: string, horizon: string, outcomes: readonly Outcome[]
     medianHeadroom: median(headroom),
     p90Headroom: quantile(headroom, 0.9),
     msPerOrigin: median(outcomes.map((o) => o.ms)),
+    cpuMsPerOrigin: median(outcomes.map((o) => o.cpuMs)),
+    maxCpuMs: Math.max(...outcomes.map((o) => o.cpuMs)),
   };
 }
 
@@ -154,14 +161,14 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify({ summaries, outcomes: all }, null, 2) + "\n");
     return 0;
   }
-  const header = ["method", "horizon", "origins", "exceeded", "mean throttled", "mean excess vol", "median L/peak", "p90 L/peak", "ms/origin"];
-  const rows = summaries.map((s) => [s.method, s.horizon, String(s.origins), pct(s.exceeded), pct(s.meanThrottled), pct(s.meanExcess), s.medianHeadroom.toFixed(2), s.p90Headroom.toFixed(2), s.msPerOrigin.toFixed(1)]);
+  const header = ["method", "horizon", "origins", "exceeded", "mean throttled", "mean excess vol", "median L/peak", "p90 L/peak", "wall ms/origin", "cpu ms/origin", "max cpu ms"];
+  const rows = summaries.map((s) => [s.method, s.horizon, String(s.origins), pct(s.exceeded), pct(s.meanThrottled), pct(s.meanExcess), s.medianHeadroom.toFixed(2), s.p90Headroom.toFixed(2), s.msPerOrigin.toFixed(1), s.cpuMsPerOrigin.toFixed(1), s.maxCpuMs.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
   if (args.includes("--detail")) {
     for (const o of [...(all[`${ENGINE}|24h`] ?? []), ...(all[`${ENGINE}|7d`] ?? [])]) {
-      process.stdout.write(`${o.series} ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.ms.toFixed(0)}ms\n`);
+      process.stdout.write(`${o.series} ${o.horizonDays}d ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.cpuMs.toFixed(0)}ms cpu\n`);
     }
   }
   return 0;
