@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { pino } from "pino";
-import { loadRateLimitConfig } from "../ratelimit/loader.js";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import { admit } from "./admission/admit.js";
+import { createMemoizedDerivations, DIRECT_DERIVATIONS } from "./admission/content-memo.js";
 import type { AdmissionPolicy } from "./admission/policy.js";
 import { readAdmissionReview, type AdmissionReview } from "./admission/review.js";
 import { runWebhook, type RunningWebhook } from "./main.js";
@@ -73,16 +73,18 @@ const reviewBody = fc.oneof(
   fc.anything({ maxDepth: 3 }),
 );
 
+const MEMO = createMemoizedDerivations(4);
+
 const POLICY = (mode: "enforce" | "audit"): AdmissionPolicy => ({ mode, maxForecastAgeMs: 86_400_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false });
 
 describe("fuzz: the decision core", () => {
   it("answers every AdmissionReview with its uid and never reaches the internal-error path", () => {
     const seen = new Map<string, number>();
     fc.assert(
-      fc.property(reviewBody, fc.constantFrom("enforce", "audit" as const), fc.constantFrom("mutate", "validate" as const), (body, mode, endpoint) => {
+      fc.property(reviewBody, fc.constantFrom("enforce", "audit" as const), fc.constantFrom("mutate", "validate" as const), fc.boolean(), (body, mode, endpoint, memoized) => {
         const read = readAdmissionReview(body);
         if (!read.ok) return;
-        const decision = admit(endpoint, read.request, { policy: POLICY(mode), forecast: { state: "loaded", cache: CACHE }, nowMs: Date.now(), loadConfig: loadRateLimitConfig });
+        const decision = admit(endpoint, read.request, { policy: POLICY(mode), forecast: { state: "loaded", cache: CACHE }, nowMs: Date.now(), derive: memoized ? MEMO : DIRECT_DERIVATIONS });
         expect(decision.outcome.internalError).toBeUndefined();
         const kind = `${decision.outcome.guarded ? "guarded" : "other"}-${decision.outcome.verdict}`;
         seen.set(kind, (seen.get(kind) ?? 0) + 1);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { unwatchFile, watchFile } from "node:fs";
 import { pino, type Logger } from "pino";
-import { createLoadMemo } from "./admission/load-memo.js";
+import { createMemoizedDerivations } from "./admission/content-memo.js";
 import type { AdmissionPolicy } from "./admission/policy.js";
 import type { WebhookConfig } from "./config.js";
 import { createFileForecastSource } from "./io/file-forecast-source.js";
@@ -81,7 +81,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
     forecast,
     policy: () => policy,
     nowMs: Date.now,
-    loadConfig: createLoadMemo(),
+    derive: createMemoizedDerivations(),
     metrics,
     logger,
     ...(slackUrl ? { notifier: createSlackNotifier(slackUrl, (message) => logger.warn(message)) } : {}),

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { ANNOTATIONS } from "../ratelimit/annotations.js";
 import type { ForecastCache } from "../ratelimit/forecast-cache.js";
-import { loadRateLimitConfig } from "../ratelimit/loader.js";
+import { DIRECT_DERIVATIONS } from "./admission/content-memo.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionReview } from "./admission/review.js";
 import type { ForecastSource } from "./io/forecast-source.js";
@@ -43,7 +43,7 @@ function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY) {
     forecast: source,
     policy: () => policy,
     nowMs: () => NOW,
-    loadConfig: (files, options) => loadRateLimitConfig(files, options),
+    derive: DIRECT_DERIVATIONS,
     metrics,
     logger: pino({ level: "silent" }),
     notifier: { notify: async (notice) => void notices.push(notice) },

@@ -13,7 +13,7 @@ export interface ReviewServiceDeps {
   /** The policy now (the settings file may have changed since the last request). */
   readonly policy: () => AdmissionPolicy;
   readonly nowMs: () => number;
-  readonly loadConfig: AdmissionContext["loadConfig"];
+  readonly derive: AdmissionContext["derive"];
   readonly metrics: WebhookMetrics;
   readonly logger: Logger;
   readonly notifier?: BreakGlassNotifier;
@@ -101,7 +101,7 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
       const request = read.request;
       const policy = deps.policy();
       const forecast = await forecastFor(request, policy);
-      const decision = admit(endpoint, request, { policy, forecast, nowMs: deps.nowMs(), loadConfig: deps.loadConfig });
+      const decision = admit(endpoint, request, { policy, forecast, nowMs: deps.nowMs(), derive: deps.derive });
       try {
         record(endpoint, request, policy, decision);
       } catch (error) {

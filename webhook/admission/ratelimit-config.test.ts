@@ -3,11 +3,11 @@ import { join, resolve } from "node:path";
 import jsonpatch from "fast-json-patch";
 import { ANNOTATIONS, GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
 import { configDataDigest } from "../../ratelimit/digest.js";
-import { loadRateLimitConfig } from "../../ratelimit/loader.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { repoRoot } from "../../test/support/paths.js";
 import { admissionReview, forecastCache, largeConfig, rateLimitConfigMap, TARGET } from "../test-support/admission-fixtures.js";
 import { admit, type Endpoint } from "./admit.js";
+import { createMemoizedDerivations, DIRECT_DERIVATIONS } from "./content-memo.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./policy.js";
 import type { AdmissionContext, AdmissionDecision } from "./ratelimit-config.js";
 import { readAdmissionReview, type AdmissionRequest, type UserInfo } from "./review.js";
@@ -50,7 +50,7 @@ const CACHE = forecastCache(
 const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * HOUR, breakGlass: { users: ["oncall@example.com"], groups: ["sre"] }, target: TARGET, mergeDomains: false };
 
 function context(overrides: Partial<AdmissionPolicy> = {}, forecast: ForecastSnapshot = { state: "loaded", cache: CACHE }): AdmissionContext {
-  return { policy: { ...POLICY, ...overrides }, forecast, nowMs: NOW, loadConfig: (files, options) => loadRateLimitConfig(files, options) };
+  return { policy: { ...POLICY, ...overrides }, forecast, nowMs: NOW, derive: DIRECT_DERIVATIONS };
 }
 
 function requestOf(review: Record<string, unknown>): AdmissionRequest {
@@ -341,12 +341,39 @@ describe("an object that is not a ConfigMap at all", () => {
 });
 
 describe("a bug in the handler", () => {
-  const broken: AdmissionContext = { ...context(), loadConfig: () => { throw new Error("boom"); } };
+  const broken: AdmissionContext = {
+    ...context(),
+    derive: {
+      ...DIRECT_DERIVATIONS,
+      loadConfig: () => {
+        throw new Error("boom");
+      },
+    },
+  };
   it("denies in enforce mode, with the uid", () => {
     expect(decide("mutate", { "config.yaml": CONFIG }, { ctx: broken }).response).toMatchObject({ uid: "705ab4f5-6393-11e8-b7cc-42010a800002", allowed: false, status: { code: 500, message: "trendmaster webhook internal error: boom" } });
   });
   it("admits with a warning in audit mode", () => {
     const audit = { ...broken, policy: { ...broken.policy, mode: "audit" as const } };
     expect(decide("mutate", { "config.yaml": CONFIG }, { ctx: audit }).response).toMatchObject({ allowed: true, warnings: ["trendmaster webhook internal error: boom"] });
+  });
+});
+
+describe("derivations remembered by content", () => {
+  it("decide exactly as direct ones, on first sight and on every hit", () => {
+    const memo = createMemoizedDerivations(2);
+    const cases: Array<[Endpoint, Record<string, string>, Record<string, string>]> = [
+      ["mutate", { "config.yaml": CONFIG }, {}],
+      ["mutate", { "config.yaml": CONFIG.replace("90000", "9000") }, {}],
+      ["validate", { "config.yaml": CONFIG }, {}],
+      ["mutate", { "config.yaml": CONFIG }, { [ANNOTATIONS.overrideReason]: "x" }],
+      ["validate", { "config.yaml": "domain: edge\ndescriptors: 3\n" }, {}],
+      ["mutate", { "a.yaml": CONFIG, "b.yaml": CONFIG.replace("domain: edge", "domain: other") }, {}],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [endpoint, data, annotations] of cases) {
+        expect(decide(endpoint, data, { annotations, ctx: { ...context(), derive: memo } })).toEqual(decide(endpoint, data, { annotations }));
+      }
+    }
   });
 });

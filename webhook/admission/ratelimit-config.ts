@@ -1,10 +1,9 @@
 import { GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
 import { configFilesOfConfigMap } from "../../ratelimit/configmap.js";
-import { configDataDigest } from "../../ratelimit/digest.js";
-import { setRequestsPerUnit } from "../../ratelimit/edit.js";
-import type { ConfigFile, LoadOptions, LoadResult } from "../../ratelimit/loader.js";
+import type { ConfigFile, LoadResult } from "../../ratelimit/loader.js";
 import { assessBreakGlass, type BreakGlass } from "./break-glass.js";
-import { clampMessage, outOfBandMessage, planClamps, type Clamp } from "./clamp-plan.js";
+import type { ConfigDerivations } from "./content-memo.js";
+import { clampMessage, outOfBandMessage, type Clamp } from "./clamp-plan.js";
 import { readConfigMapObject, writeGenerationOf, type ConfigMapObject } from "./configmap-object.js";
 import { assessForecast, type ForecastTrust } from "./forecast-trust.js";
 import { buildPatch } from "./patch.js";
@@ -17,8 +16,8 @@ export interface AdmissionContext {
   readonly policy: AdmissionPolicy;
   readonly forecast: ForecastSnapshot;
   readonly nowMs: number;
-  /** loadRateLimitConfig, possibly memoized by content. */
-  readonly loadConfig: (files: readonly ConfigFile[], options: LoadOptions) => LoadResult;
+  /** Load, digest and edit: DIRECT_DERIVATIONS, or the same remembered by content. */
+  readonly derive: ConfigDerivations;
 }
 
 /** What happened, for metrics, logs and Slack (the response is what the API server sees). */
@@ -70,7 +69,7 @@ function loadObject(request: AdmissionRequest, context: AdmissionContext): Loade
   const read = readConfigMapObject(request.object);
   if (!read.ok) return { problem: `${objectName(request)} is not a readable ConfigMap: ${read.message}` };
   const files = configFilesOfConfigMap(read.configMap);
-  return { configMap: read.configMap, files, loaded: context.loadConfig(files, { mergeDomains: context.policy.mergeDomains }) };
+  return { configMap: read.configMap, files, loaded: context.derive.loadConfig(files, { mergeDomains: context.policy.mergeDomains }) };
 }
 
 function unreadable(request: AdmissionRequest, context: AdmissionContext, problem: string): AdmissionDecision {
@@ -81,7 +80,7 @@ function unreadable(request: AdmissionRequest, context: AdmissionContext, proble
 }
 
 /** The object as admitted: `edits` applied to copies of data/binaryData, stamped with the guarded digest. */
-function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>): unknown {
+function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>, derive: ConfigDerivations): unknown {
   const original = object as Record<string, unknown> & { metadata?: Record<string, unknown> };
   const data = { ...configMap.data };
   const binaryData = { ...configMap.binaryData };
@@ -89,7 +88,7 @@ function admittedObject(object: unknown, configMap: ConfigMapObject, edits: Read
     if (Object.hasOwn(data, name)) data[name] = text;
     else binaryData[name] = Buffer.from(text, "utf8").toString("base64");
   }
-  const digest = configDataDigest(data, binaryData);
+  const digest = derive.digest(data, binaryData);
   const edited: Record<string, unknown> = {
     ...original,
     metadata: { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: digest } },
@@ -127,7 +126,7 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
       audit.unguarded = trust.warning;
       unguarded = trust.reason;
     } else {
-      const plan = planClamps(loaded.rules, trust.cache);
+      const plan = context.derive.planClamps(loaded, trust.cache);
       warnings.push(...plan.skipped);
       const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
       if (glass.kind === "accepted") {
@@ -147,7 +146,7 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
           warnings.push(...plan.clamps.map((c) => `audit mode, not applied: ${clampMessage(c)}`));
           if (plan.clamps.length > 0) audit["would-clamp"] = clampList(plan.clamps);
         } else {
-          const refusals = applyClamps(files, plan.clamps, loaded, edits, clamps);
+          const refusals = applyClamps(files, plan.clamps, loaded, edits, clamps, context.derive);
           if (refusals.length > 0) {
             return {
               response: buildDenyResponse(request.uid, refusals.join("\n"), 422, { warnings, auditAnnotations: audit }),
@@ -160,7 +159,7 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
       }
     }
   }
-  const patch = buildPatch(request.object, admittedObject(request.object, configMap, edits));
+  const patch = buildPatch(request.object, admittedObject(request.object, configMap, edits, context.derive));
   return {
     response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings, auditAnnotations: audit }),
     outcome: {
@@ -176,12 +175,12 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
 }
 
 /** Rewrite the clamped numbers file by file; returns a denial line per clamp the text does not allow. */
-function applyClamps(files: readonly ConfigFile[], planned: readonly Clamp[], loaded: LoadResult, edits: Map<string, string>, applied: Clamp[]): string[] {
+function applyClamps(files: readonly ConfigFile[], planned: readonly Clamp[], loaded: LoadResult, edits: Map<string, string>, applied: Clamp[], derive: ConfigDerivations): string[] {
   const refusals: string[] = [];
   for (const file of files) {
     const mine = planned.filter((c) => c.file === file.name);
     if (mine.length === 0) continue;
-    const result = setRequestsPerUnit(file, new Map(mine.map((c) => [c.fullKey, c.to])), loaded);
+    const result = derive.editLimits(file, new Map(mine.map((c) => [c.fullKey, c.to])), loaded);
     const refusedKeys = new Map(result.refused.map((r) => [r.fullKey, r.reason]));
     for (const clamp of mine) {
       const reason = refusedKeys.get(clamp.fullKey);
@@ -218,7 +217,7 @@ export function validateRateLimitConfig(request: AdmissionRequest, context: Admi
     if (trust.trusted) {
       audit["forecast-generation"] = String(trust.cache.generation);
       const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
-      const plan = planClamps(loaded.rules, trust.cache);
+      const plan = context.derive.planClamps(loaded, trust.cache);
       if (glass.kind === "accepted") {
         audit["override-user"] = glass.user;
         audit["override-reason"] = glass.reason;
