@@ -112,27 +112,7 @@ export function recommendLimit(input: RecommendInput): Recommendation {
     target = cleanFloor;
     boundsApplied.push(`last week's clean peak ${fmt(Math.ceil(cleanFloor))}`);
   }
-  let recommended = roundUpSignificant(target, 2);
-  if (currentLimit !== undefined && currentLimit > 0) {
-    const up = Math.floor(currentLimit * settings.maxStepUp);
-    const down = Math.ceil(currentLimit / settings.maxStepDown);
-    if (recommended > up) {
-      recommended = up;
-      boundsApplied.push(`step up at most x${settings.maxStepUp}`);
-    } else if (recommended < down) {
-      recommended = down;
-      boundsApplied.push(`step down at most /${settings.maxStepDown}`);
-    }
-  }
-  const floor = Math.max(1, Math.ceil(override?.floor ?? settings.floor));
-  const ceiling = Math.min(Math.floor(override?.ceiling ?? settings.ceiling), MAX_REQUESTS_PER_UNIT);
-  if (recommended < floor) {
-    recommended = floor;
-    boundsApplied.push(`floor ${fmt(floor)}`);
-  } else if (recommended > ceiling) {
-    recommended = ceiling;
-    boundsApplied.push(`ceiling ${fmt(ceiling)}`);
-  }
+  const recommended = boundLimit(roundUpSignificant(target, 2), currentLimit, settings, override, boundsApplied);
   const band = confidence.level === "low" ? undefined : bandFor(recommended, expectedPeak, settings);
   if (confidence.level === "low") boundsApplied.push(`low confidence (${confidence.reason ?? "?"}): no current limit to keep`);
   const was = currentLimit === undefined ? "" : ` (was ${fmt(currentLimit)})`;
@@ -143,6 +123,35 @@ export function recommendLimit(input: RecommendInput): Recommendation {
       `${input.fullKey}: ${fmt(recommended)}/${unitName}${was}: p${Math.round(settings.quantile * 100)} of the ${settings.horizonHours}h peak ${fmt(Math.ceil(quantilePeak))}/${unitName}` +
       ` +${Math.round(headroom * 100)}% headroom; ${peakText}; model ${model}, confidence ${confidence.level}; bounds: ${bounds}`,
   };
+}
+
+/**
+ * The per-cycle step bound against the current limit (when there is one), then the absolute
+ * floor/ceiling, which win. Appends what it applied to `applied`.
+ */
+export function boundLimit(limit: number, currentLimit: number | undefined, settings: ForecastSettings, override: RuleOverride | undefined, applied: string[]): number {
+  let bounded = limit;
+  if (currentLimit !== undefined && currentLimit > 0) {
+    const up = Math.floor(currentLimit * settings.maxStepUp);
+    const down = Math.ceil(currentLimit / settings.maxStepDown);
+    if (bounded > up) {
+      bounded = up;
+      applied.push(`step up at most x${settings.maxStepUp}`);
+    } else if (bounded < down) {
+      bounded = down;
+      applied.push(`step down at most /${settings.maxStepDown}`);
+    }
+  }
+  const floor = Math.max(1, Math.ceil(override?.floor ?? settings.floor));
+  const ceiling = Math.min(Math.floor(override?.ceiling ?? settings.ceiling), MAX_REQUESTS_PER_UNIT);
+  if (bounded < floor) {
+    bounded = floor;
+    applied.push(`floor ${formatNumber(floor)}`);
+  } else if (bounded > ceiling) {
+    bounded = ceiling;
+    applied.push(`ceiling ${formatNumber(ceiling)}`);
+  }
+  return bounded;
 }
 
 /** min: the expected peak (lower throttles expected traffic); max: a limit this high protects nothing. */
