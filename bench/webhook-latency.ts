@@ -6,9 +6,9 @@
  * Run: npx tsc -p . && node dist/bench/webhook-latency.js [seconds per run, default 10]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon, { type AutocannonResult } from "autocannon";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
@@ -44,9 +44,25 @@ async function waitHealthy(port: number, ca: Buffer, child: ChildProcess): Promi
   throw new Error(`server on ${port} never became healthy`);
 }
 
-function row(name: string, r: AutocannonResult): string {
+/** CPU seconds a process has used (user + system), from /proc: what a run cost the server, whatever else shares the cores. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Run {
+  readonly result: AutocannonResult;
+  readonly serverCpuMsPerRequest: number;
+}
+
+function row(name: string, run: Run): string {
+  const r = run.result;
   const failed = r.errors + r.timeouts + r.non2xx;
-  return `${name.padEnd(44)} ${r.latency.p50.toFixed(1).padStart(7)} ${r.latency.p99.toFixed(1).padStart(7)} ${r.requests.average.toFixed(0).padStart(9)} ${String(r.requests.total).padStart(7)} ${String(failed).padStart(6)}`;
+  return `${name.padEnd(44)} ${r.latency.p50.toFixed(1).padStart(7)} ${r.latency.p99.toFixed(1).padStart(7)} ${r.requests.average.toFixed(0).padStart(7)} ${String(r.requests.total).padStart(6)} ${String(failed).padStart(6)} ${run.serverCpuMsPerRequest.toFixed(2).padStart(11)}`;
 }
 
 async function main(): Promise<void> {
@@ -83,8 +99,12 @@ async function main(): Promise<void> {
     children.push(bare);
     await waitHealthy(barePort, pki.caCert, bare);
 
-    const load = (port: number, extra: { overallRate?: number; connections?: number; requests?: Parameters<typeof autocannon>[0]["requests"] }) =>
-      autocannon({ url: `https://127.0.0.1:${port}/mutate`, method: "POST", body, headers: { "content-type": "application/json" }, duration: seconds, connections: extra.connections ?? 10, ...extra });
+    const load = async (port: number, extra: { overallRate?: number; connections?: number; requests?: Parameters<typeof autocannon>[0]["requests"] }): Promise<Run> => {
+      const server = port === hookPort ? hook : bare;
+      const cpuBefore = cpuSeconds(server.pid);
+      const result = await autocannon({ url: `https://127.0.0.1:${port}/mutate`, method: "POST", body, headers: { "content-type": "application/json" }, duration: seconds, connections: extra.connections ?? 10, ...extra });
+      return { result, serverCpuMsPerRequest: ((cpuSeconds(server.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total) };
+    };
 
     // Warm both (JIT, TLS sessions) before measuring.
     await load(hookPort, { connections: 4, overallRate: 100 }).then(() => undefined);
@@ -99,14 +119,16 @@ async function main(): Promise<void> {
 
     console.log(`admission webhook over HTTPS, keep-alive: UPDATE of a ${RULES}-rule config needing ${CLAMPS} clamps`);
     console.log(`request ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB, answer ${(first.text.length / 1024).toFixed(0)} KiB, ${seconds} s per run, node ${process.version}`);
-    console.log(`${"run".padEnd(44)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"req/s".padStart(9)} ${"total".padStart(7)} ${"failed".padStart(6)}`);
+    console.log(`${"run".padEnd(44)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"req/s".padStart(7)} ${"total".padStart(6)} ${"failed".padStart(6)} ${"server CPU".padStart(11)}`);
     console.log(row("webhook, 200 req/s (10 connections)", hookAt200));
     console.log(row("webhook, max (10 connections)", hookMax));
     console.log(row("bare HTTPS server, max (10 connections)", bareMax));
     console.log(row("webhook, new config each request, 20 req/s", coldAt20));
-    const share = hookMax.requests.average / bareMax.requests.average;
-    console.log(`p99 at 200 req/s: ${hookAt200.latency.p99.toFixed(1)} ms (target < 10 ms: ${hookAt200.latency.p99 < 10 ? "met" : "NOT met"})`);
-    console.log(`throughput: ${(share * 100).toFixed(0)}% of the bare server (target >= 50%: ${share >= 0.5 ? "met" : "NOT met"})`);
+    const share = hookMax.result.requests.average / bareMax.result.requests.average;
+    console.log("(server CPU: milliseconds of CPU the server process used per request, client excluded)");
+    console.log(`p99 at 200 req/s: ${hookAt200.result.latency.p99.toFixed(1)} ms (target < 10 ms: ${hookAt200.result.latency.p99 < 10 ? "met" : "NOT met"})`);
+    console.log(`throughput: ${(share * 100).toFixed(0)}% of the bare server (target >= 50%: ${share >= 0.5 ? "met" : "NOT met"}); by server CPU per request: ${((bareMax.serverCpuMsPerRequest / hookMax.serverCpuMsPerRequest) * 100).toFixed(0)}%`);
+    console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores (the client runs on the same cores)`);
   } finally {
     for (const child of children) child.kill("SIGTERM");
     pki.cleanup();

@@ -60,7 +60,7 @@ describeTls("webhook over HTTPS", () => {
   });
 
   it.each<[string, string | Buffer, number, string]>([
-    ["malformed JSON", "{\"apiVersion\":", 400, "Unexpected end of JSON input"],
+    ["malformed JSON", "{\"apiVersion\":", 400, "body is not JSON: Unexpected end of JSON input"],
     ["a JSON value that is not a review", "[1,2]", 400, "body is not a JSON object"],
     ["a review without uid", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: {} }), 400, "request.uid is missing or not a non-empty string"],
     ["a body over the limit", Buffer.alloc(BODY_LIMIT + 10, " "), 413, "request entity too large"],

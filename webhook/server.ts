@@ -22,16 +22,25 @@ export function createWebhookApp(deps: ServerDeps): express.Express {
   app.disable("x-powered-by");
   // ETags on 200 KiB admission answers would hash every body for a client that never revalidates.
   app.set("etag", false);
-  const parseJson = express.json({ limit: deps.bodyLimitBytes, strict: false, type: () => true });
+  // The body as bytes, decoded once below: body-parser's JSON path decodes through a stream decoder first.
+  const readBody = express.raw({ limit: deps.bodyLimitBytes, type: () => true });
 
   for (const endpoint of ["mutate", "validate"] as const satisfies readonly Endpoint[]) {
     app.post(`/${endpoint}`, (req: Request, res: Response, next: NextFunction) => {
       const stop = deps.metrics.latency.startTimer({ endpoint });
       res.on("finish", () => stop());
       next();
-    }, parseJson, async (req: Request, res: Response) => {
-      const reply = await deps.reviews.review(endpoint, req.body as unknown);
-      res.status(reply.status).json(reply.body);
+    }, readBody, async (req: Request, res: Response) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "");
+      } catch (error) {
+        deps.metrics.badRequests.inc({ reason: "entity.parse.failed" });
+        res.status(400).json({ error: `body is not JSON: ${(error as Error).message}` });
+        return;
+      }
+      const reply = await deps.reviews.review(endpoint, body);
+      res.status(reply.status).type("application/json").send(JSON.stringify(reply.body));
     });
   }
   app.get("/healthz", (_req, res) => {
