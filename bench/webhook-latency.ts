@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     // Warm both (JIT, TLS sessions) before measuring.
     await load(hookPort, { connections: 4, overallRate: 100 }).then(() => undefined);
     const hookAt200 = await load(hookPort, { overallRate: 200 });
+    const hookAt50 = await load(hookPort, { overallRate: 50 });
     const hookMax = await load(hookPort, {});
     const bareMax = await load(barePort, {});
     // Every request a config the webhook has not seen (a changed comment): the full parse on each.
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     console.log(`request ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB, answer ${(first.text.length / 1024).toFixed(0)} KiB, ${seconds} s per run, node ${process.version}`);
     console.log(`${"run".padEnd(44)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"req/s".padStart(7)} ${"total".padStart(6)} ${"failed".padStart(6)} ${"server CPU".padStart(11)}`);
     console.log(row("webhook, 200 req/s (10 connections)", hookAt200));
+    console.log(row("webhook, 50 req/s (10 connections)", hookAt50));
     console.log(row("webhook, max (10 connections)", hookMax));
     console.log(row("bare HTTPS server, max (10 connections)", bareMax));
     console.log(row("webhook, new config each request, 20 req/s", coldAt20));

@@ -3,6 +3,7 @@ import { setRequestsPerUnit, type LimitEditResult } from "../../ratelimit/edit.j
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { loadRateLimitConfig, type ConfigFile, type LoadOptions, type LoadResult } from "../../ratelimit/loader.js";
 import { planClamps, type ClampPlan } from "./clamp-plan.js";
+import { encodePatch, samePatch, type PatchOperation } from "./patch.js";
 
 /** The pure, costly derivations of a config's text that a decision needs. */
 export interface ConfigDerivations {
@@ -13,6 +14,8 @@ export interface ConfigDerivations {
   editLimits(file: ConfigFile, changes: ReadonlyMap<string, number>, loaded: LoadResult): LimitEditResult;
   /** planClamps over the loaded rules. */
   planClamps(loaded: LoadResult, cache: ForecastCache): ClampPlan;
+  /** base64 of a JSON Patch. */
+  encodePatch(operations: readonly PatchOperation[]): string;
 }
 
 /** The derivations computed afresh every time. */
@@ -21,6 +24,7 @@ export const DIRECT_DERIVATIONS: ConfigDerivations = {
   digest: (data, binaryData) => configDataDigest(data, binaryData),
   editLimits: (file, changes, loaded) => setRequestsPerUnit(file, changes, loaded),
   planClamps: (loaded, cache) => planClamps(loaded.rules, cache),
+  encodePatch,
 };
 
 /**
@@ -75,6 +79,7 @@ export function createMemoizedDerivations(capacity = 8): ConfigDerivations {
   const digests = new RecentResults<{ data: Readonly<Record<string, string>>; binaryData: Readonly<Record<string, string>> }, string>(capacity * 2, (a, b) => sameRecord(a.data, b.data) && sameRecord(a.binaryData, b.binaryData));
   const edits = new RecentResults<{ file: ConfigFile; changes: ReadonlyMap<string, number> }, LimitEditResult>(capacity * 2, (a, b) => sameFiles([a.file], [b.file]) && sameChanges(a.changes, b.changes));
   const plans = new WeakMap<LoadResult, WeakMap<ForecastCache, ClampPlan>>();
+  const patches = new RecentResults<readonly PatchOperation[], string>(capacity, samePatch);
   return {
     loadConfig: (files, options) => loads.get({ files: [...files], merge: options.mergeDomains === true }, () => loadRateLimitConfig(files, options)),
     digest: (data, binaryData) => digests.get({ data, binaryData }, () => configDataDigest(data, binaryData)),
@@ -87,5 +92,7 @@ export function createMemoizedDerivations(capacity = 8): ConfigDerivations {
       if (!plan) byCache.set(cache, (plan = planClamps(loaded.rules, cache)));
       return plan;
     },
+    // The edited text in a patch is the very string a remembered edit returned: comparing it is instant.
+    encodePatch: (operations) => patches.get(operations, () => encodePatch(operations)),
   };
 }

@@ -6,7 +6,7 @@ import type { ConfigDerivations } from "./content-memo.js";
 import { clampMessage, outOfBandMessage, type Clamp } from "./clamp-plan.js";
 import { readConfigMapObject, writeGenerationOf, type ConfigMapObject } from "./configmap-object.js";
 import { assessForecast, type ForecastTrust } from "./forecast-trust.js";
-import { buildPatch } from "./patch.js";
+import { diffObjects } from "./patch.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./policy.js";
 import { buildAllowResponse, buildDenyResponse } from "./response.js";
 import type { AdmissionRequest, AdmissionResponse } from "./review.js";
@@ -159,7 +159,8 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
       }
     }
   }
-  const patch = buildPatch(request.object, admittedObject(request.object, configMap, edits, context.derive));
+  const operations = diffObjects(request.object, admittedObject(request.object, configMap, edits, context.derive));
+  const patch = operations.length > 0 ? context.derive.encodePatch(operations) : undefined;
   return {
     response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings, auditAnnotations: audit }),
     outcome: {
