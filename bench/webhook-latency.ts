@@ -107,11 +107,14 @@ async function main(): Promise<void> {
     };
 
     // Warm both (JIT, TLS sessions) before measuring.
-    await load(hookPort, { connections: 4, overallRate: 100 }).then(() => undefined);
+    await load(hookPort, { connections: 4, overallRate: 100 });
+    await load(barePort, { connections: 4, overallRate: 100 });
     const hookAt200 = await load(hookPort, { overallRate: 200 });
     const hookAt50 = await load(hookPort, { overallRate: 50 });
     const hookMax = await load(hookPort, {});
     const bareMax = await load(barePort, {});
+    const bareAt200 = await load(barePort, { overallRate: 200 });
+    const bareAt50 = await load(barePort, { overallRate: 50 });
     // Every request a config the webhook has not seen (a changed comment): the full parse on each.
     const marker = "# ratelimit-config: generated for tests and benchmarks";
     const parts = body.split(marker);
@@ -125,6 +128,8 @@ async function main(): Promise<void> {
     console.log(row("webhook, 50 req/s (10 connections)", hookAt50));
     console.log(row("webhook, max (10 connections)", hookMax));
     console.log(row("bare HTTPS server, max (10 connections)", bareMax));
+    console.log(row("bare HTTPS server, 200 req/s (10 connections)", bareAt200));
+    console.log(row("bare HTTPS server, 50 req/s (10 connections)", bareAt50));
     console.log(row("webhook, new config each request, 20 req/s", coldAt20));
     const share = hookMax.result.requests.average / bareMax.result.requests.average;
     console.log("(server CPU: milliseconds of CPU the server process used per request, client excluded)");
