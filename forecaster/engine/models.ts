@@ -134,7 +134,7 @@ function backtestModel(fit: FitForecast, prepared: PreparedSeries, factor: numbe
   for (let o = cut; o + horizonSteps <= origin; o += day) {
     const from = Math.floor((o - cut) / factor);
     const to = Math.ceil((o + horizonSteps - cut) / factor);
-    pairs.push({ forecast: maxOf(forecast, from, to).value, actual: maxOf(prepared.raw, o, o + horizonSteps).value });
+    pairs.push({ forecast: maxOf(forecast, from, to).value, actual: maxOf(prepared.raw, o, o + horizonSteps).value, originMs: prepared.startMs + o * prepared.stepSeconds * 1000 });
   }
   return pairs;
 }

@@ -45,7 +45,9 @@ export function summarizeForecast(series: PreparedSeries, candidates: readonly C
   const historyDays = (series.raw.length * series.stepSeconds) / DAY_SECONDS;
   const week = Math.round((7 * DAY_SECONDS) / series.stepSeconds);
   const lastWeekCleanPeak = Math.max(0, maxOf(series.clean, series.raw.length - week).value);
-  const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS, settings.combine);
+  const originMs = series.startMs + series.raw.length * series.stepSeconds * 1000;
+  const byDayType = settings.calibrateByDayType && settings.horizonHours <= 24;
+  const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS, settings.combine, byDayType ? originMs : undefined);
   if (choice.estimate !== undefined) {
     return { summary: { stepSeconds: series.stepSeconds, lastWeekCleanPeak, historyDays, anomalies: series.anomalies, estimate: choice.estimate }, choice };
   }

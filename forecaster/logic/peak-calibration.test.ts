@@ -1,4 +1,4 @@
-import { calibrateRatios, choosePeakEstimate, type BacktestPair, type CandidateForecast } from "./peak-calibration.js";
+import { calibrateRatios, choosePeakEstimate, sameDayTypePairs, type BacktestPair, type CandidateForecast } from "./peak-calibration.js";
 import type { ModelName } from "./settings.js";
 
 const pairs = (forecast: number, actuals: readonly number[]): BacktestPair[] => actuals.map((actual) => ({ forecast, actual }));
@@ -67,5 +67,24 @@ describe("choosePeakEstimate", () => {
       { model: "seasonal-naive", rejected: "seasonal-naive failed: boom" },
       { model: "seasonal-naive", rejected: "backtest has 2 origins, needs 3" },
     ]);
+  });
+});
+
+describe("sameDayTypePairs", () => {
+  const monday = Date.UTC(2026, 10, 2);
+  const day = (d: number, actual: number): BacktestPair => ({ forecast: 100, actual, originMs: monday + d * 86_400_000 });
+  // Two weeks of days: weekdays peak at 100, weekends (days 5, 6, 12, 13) at 40.
+  const pairs = Array.from({ length: 14 }, (_v, d) => day(d, d % 7 >= 5 ? 40 : 100));
+
+  it("calibrates a weekend on weekends only", () => {
+    expect(sameDayTypePairs(pairs, monday + 19 * 86_400_000, 3).map((p) => p.actual)).toEqual([40, 40, 40, 40]);
+  });
+
+  it("calibrates a weekday on weekdays only", () => {
+    expect(sameDayTypePairs(pairs, monday + 14 * 86_400_000, 3)).toHaveLength(10);
+  });
+
+  it("falls back to all pairs when too few have the same type", () => {
+    expect(sameDayTypePairs(pairs.slice(0, 6), monday + 19 * 86_400_000, 3)).toHaveLength(6);
   });
 });

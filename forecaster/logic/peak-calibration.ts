@@ -6,6 +6,25 @@ import { mean, median, standardDeviation } from "./stats.js";
 export interface BacktestPair {
   readonly forecast: number;
   readonly actual: number;
+  /** Start of the backtest period (absent in hand-made pairs). */
+  readonly originMs?: number;
+}
+
+/** Saturday or Sunday (UTC) at the middle of a 24 h period starting at originMs. */
+function isWeekendDay(originMs: number): boolean {
+  const day = new Date(originMs + 12 * 3_600_000).getUTCDay();
+  return day === 0 || day === 6;
+}
+
+/**
+ * For a one-day horizon, the pairs whose day has the same type (weekend or weekday) as the coming
+ * day, when there are at least minPairs of them: a weekend's peak relates to its forecast unlike a
+ * weekday's. Otherwise all pairs.
+ */
+export function sameDayTypePairs(pairs: readonly BacktestPair[], targetOriginMs: number, minPairs: number): readonly BacktestPair[] {
+  const weekend = isWeekendDay(targetOriginMs);
+  const same = pairs.filter((p) => p.originMs !== undefined && isWeekendDay(p.originMs) === weekend);
+  return same.length >= minPairs ? same : pairs;
 }
 
 /** One model's forecast of the coming period's peak, with its own backtest. Units: requests per step. */
@@ -79,7 +98,7 @@ export interface PeakChoice {
  * (lowest mean limit/peak at the target quantile): every candidate is made equally safe by its
  * calibration, so the one with the steadiest ratios wins.
  */
-export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: number, minPairs: number, combine: PeakCombination = "tightest"): PeakChoice {
+export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: number, minPairs: number, combine: PeakCombination = "tightest", dayTypeOriginMs?: number): PeakChoice {
   const considered: { model: ModelName; calibration?: Calibration; rejected?: string }[] = [];
   const eligible: PeakEstimate[] = [];
   let best: PeakEstimate | undefined;
@@ -88,7 +107,7 @@ export function choosePeakEstimate(candidates: readonly CandidateForecast[], q: 
       considered.push({ model: c.model, rejected: c.error ?? "no positive peak forecast" });
       continue;
     }
-    const calibration = calibrateRatios(c.backtest, q);
+    const calibration = calibrateRatios(dayTypeOriginMs === undefined ? c.backtest : sameDayTypePairs(c.backtest, dayTypeOriginMs, minPairs), q);
     if (calibration === undefined || calibration.pairs < minPairs) {
       considered.push({ model: c.model, rejected: `backtest has ${calibration?.pairs ?? 0} origins, needs ${minPairs}` });
       continue;

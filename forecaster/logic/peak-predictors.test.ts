@@ -29,15 +29,15 @@ describe("rulePeakCandidates", () => {
     expect(recent!.peakAtMs).toBe(T0 + (15 * 24 + 15) * 3_600_000);
     // origins 14, 13, 12 days in: forecast = max of the 7 days before, actual = that day's peak
     expect(recent!.backtest).toEqual([
-      { forecast: 23, actual: 100 },
-      { forecast: 22, actual: 23 },
-      { forecast: 21, actual: 22 },
+      { forecast: 23, actual: 100, originMs: T0 + 14 * 86_400_000 },
+      { forecast: 22, actual: 23, originMs: T0 + 13 * 86_400_000 },
+      { forecast: 21, actual: 22, originMs: T0 + 12 * 86_400_000 },
     ]);
   });
 
   it("seasonal-naive: the same day one week earlier", () => {
     expect(seasonal!.peak).toBe(18); // day 8
-    expect(seasonal!.backtest).toEqual([
+    expect(seasonal!.backtest).toMatchObject([
       { forecast: 17, actual: 100 },
       { forecast: 16, actual: 23 },
       { forecast: 15, actual: 22 },

@@ -68,7 +68,7 @@ export function rulePeakCandidates(
     const backtest: BacktestPair[] = [];
     for (const o of backtestOrigins(origin, horizonSteps, prepared.stepSeconds, calibrationOrigins)) {
       const past = rule(prepared.clean, o, horizonSteps, prepared.stepSeconds);
-      if (past !== undefined) backtest.push({ forecast: past.peak, actual: maxOf(prepared.raw, o, o + horizonSteps).value });
+      if (past !== undefined) backtest.push({ forecast: past.peak, actual: maxOf(prepared.raw, o, o + horizonSteps).value, originMs: prepared.startMs + o * stepMs });
     }
     const fitMs = performance.now() - started;
     candidates.push(

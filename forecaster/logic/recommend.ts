@@ -6,6 +6,9 @@ import { roundUpSignificant, stepToUnit, unitSeconds, type LimitUnit } from "./u
 
 export type Confidence = "high" | "medium" | "low";
 
+/** A calibration on fewer backtest origins than this caps confidence at medium (a week of weekdays is 5). */
+export const MIN_PAIRS_FOR_HIGH_CONFIDENCE = 5;
+
 /** What the engine learned about one rule's series, in requests per `stepSeconds`. */
 export interface ForecastSummary {
   /** Step the estimate and peaks below are counted in (the series' step, or the unit it was aggregated to). */
@@ -173,7 +176,7 @@ function assessConfidence(forecast: ForecastSummary, settings: ForecastSettings)
     return { level: "low", reason: `poor backtest: p${Math.round(settings.quantile * 100)}/median peak ratio ${spread.toFixed(1)} > ${settings.maxCalibrationSpread}` };
   }
   if (forecast.historyDays < settings.fullHistoryDays) return { level: "medium", reason: `${forecast.historyDays.toFixed(1)} days of history` };
-  if (estimate.calibration.pairs < 7) return { level: "medium", reason: `backtest of ${estimate.calibration.pairs} origins` };
+  if (estimate.calibration.pairs < MIN_PAIRS_FOR_HIGH_CONFIDENCE) return { level: "medium", reason: `backtest of ${estimate.calibration.pairs} origins` };
   return { level: "high" };
 }
 

@@ -54,6 +54,8 @@ export interface ForecastSettings {
   readonly models: readonly ModelName[];
   /** Without any backtest (short history), quantile = recent peak x this; confidence stays low. */
   readonly uncalibratedPeakRatio: number;
+  /** For horizons up to a day, calibrate on backtest days of the same type (weekend/weekday) as the coming day. */
+  readonly calibrateByDayType: boolean;
   /** How the calibrated candidates become one estimate. */
   readonly combine: PeakCombination;
   /** Prophet fits per forecast; the median of their peaks makes results reproducible. */
@@ -87,6 +89,7 @@ export const DEFAULT_FORECAST_SETTINGS: ForecastSettings = Object.freeze({
   prophetFits: 1,
   uncalibratedPeakRatio: 1.5,
   combine: "median",
+  calibrateByDayType: true,
 });
 
 /** Per-rule operator decisions, applied after the forecast. */
