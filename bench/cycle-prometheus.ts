@@ -12,6 +12,8 @@
 import { createWriteStream } from "node:fs";
 import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +24,7 @@ import { RecordingNotifier } from "../forecaster/io/slack.js";
 import { createRuntime, runLeasedCycle } from "../forecaster/main.js";
 import { summarizeCycle } from "../forecaster/logic/cycle-report.js";
 import type { CycleLog } from "../forecaster/cycle.js";
+import { TableForecaster } from "../forecaster/testing/fakes.js";
 import { backfill, counterSamples, escapeLabelValue, findPrometheusBinaries, startPrometheus, trafficGenerator } from "../test/support/prometheus-server.js";
 import { startKubeApiStandIn } from "../test/stand-ins/kube-apiserver/index.js";
 
@@ -30,6 +33,13 @@ const { values: args } = parseArgs({
     rules: { type: "string", default: "1000" },
     days: { type: "string", default: "14" },
     workers: { type: "string", default: String(Math.max(1, os.availableParallelism())) },
+    // Diagnosis: "none" answers every rule at once without the engine, to see the cycle's own cost.
+    engine: { type: "string", default: "real" },
+    // V8 old-space limit (MiB) for the measured forecaster process; 0: Node's default.
+    "max-old-space": { type: "string", default: "0" },
+    // Internal: the child process that runs the cycle, as a forecaster pod would.
+    "measure-prometheus": { type: "string" },
+    "measure-kubeconfig": { type: "string" },
   },
 });
 const RULES = Number(args.rules);
@@ -92,6 +102,39 @@ const log: CycleLog = {
   debug: () => {},
 };
 
+/** The forecaster process under measurement: nothing else (no stand-in, no Prometheus) lives in it. */
+async function measure(prometheusUrl: string, kubeconfig: string): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), "bench-cycle-child-"));
+  try {
+    const built = buildForecasterConfig({
+      env: { PROMETHEUS_URL: prometheusUrl, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: path.join(work, "settings.yaml") },
+      readText: (p) => (p.endsWith("settings.yaml") ? `forecaster:\n  workers: ${Number(args.workers)}\n  historyDays: ${DAYS}\n  stepSeconds: ${STEP_SECONDS}\n` : undefined),
+    });
+    if (!built.ok) throw new Error(built.problems.join("\n"));
+    console.log(`cycle over ${RULES} rules x ${DAYS} days at ${STEP_SECONDS}s step: Prometheus ${prometheusUrl}, kube-apiserver stand-in ${"(separate process)"}, ${built.config.workers} forecast workers, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
+    const rssBefore = process.memoryUsage().rss;
+    const runtime = await createRuntime(built.config, { clock: new FakeClock(END_MS), notifier: new RecordingNotifier(), log, metrics: new ForecasterMetrics(200, { defaultMetrics: false }), ...(args.engine === "none" ? { forecaster: new TableForecaster({}) } : {}) });
+    const t0 = performance.now();
+    const result = await runLeasedCycle(runtime);
+    const seconds = (performance.now() - t0) / 1000;
+    if (result.kind !== "ran") throw new Error(`Lease held by ${result.holder}`);
+    let last = t0;
+    for (const [message, at] of phases) {
+      if (at < t0) continue;
+      console.log(`  +${((at - last) / 1000).toFixed(1).padStart(6)} s  ${message.slice(0, 160)}`);
+      last = at;
+    }
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    const cache = await runtime.deps.configMaps.get("trendmaster", "trendmaster-forecast");
+    const cacheBytes = Buffer.byteLength(JSON.stringify({ ...cache?.data, ...cache?.binaryData }));
+    await runtime.close();
+    console.log(summarizeCycle(result.report));
+    console.log(`cycle wall time ${seconds.toFixed(1)} s (target < 120 s); peak RSS ${peakRssMiB.toFixed(0)} MiB (the forecaster process, worker threads included; ${(rssBefore / 1048576).toFixed(0)} MiB before the cycle; target < 512 MiB); cache ConfigMap ${(cacheBytes / 1024).toFixed(0)} KiB`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const binaries = await findPrometheusBinaries();
   if ("missing" in binaries) {
@@ -121,30 +164,11 @@ async function main(): Promise<void> {
     const kubeconfig = await api.writeKubeconfig(work, "admin");
     const configText = ratelimitConfig();
     api.seedObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ratelimit-config", namespace: "istio-system" }, data: { "config.yaml": configText } });
-    const built = buildForecasterConfig({
-      env: { PROMETHEUS_URL: prometheus.url, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: path.join(work, "settings.yaml") },
-      readText: (p) => (p.endsWith("settings.yaml") ? `forecaster:\n  workers: ${Number(args.workers)}\n  historyDays: ${DAYS}\n  stepSeconds: ${STEP_SECONDS}\n` : undefined),
-    });
-    if (!built.ok) throw new Error(built.problems.join("\n"));
-    console.log(`cycle over ${RULES} rules x ${DAYS} days at ${STEP_SECONDS}s step: Prometheus ${prometheus.url}, kube-apiserver stand-in ${api.url}, ${built.config.workers} forecast workers, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
-    const rssBefore = process.memoryUsage().rss;
-    const runtime = await createRuntime(built.config, { clock: new FakeClock(END_MS), notifier: new RecordingNotifier(), log, metrics: new ForecasterMetrics(200, { defaultMetrics: false }) });
-    const t0 = performance.now();
-    const result = await runLeasedCycle(runtime);
-    const seconds = (performance.now() - t0) / 1000;
-    await runtime.close();
-    if (result.kind !== "ran") throw new Error(`Lease held by ${result.holder}`);
-    let last = t0;
-    for (const [message, at] of phases) {
-      if (at < t0) continue;
-      console.log(`  +${((at - last) / 1000).toFixed(1).padStart(6)} s  ${message.slice(0, 160)}`);
-      last = at;
-    }
-    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-    const cache = api.getObject("configmaps", "trendmaster", "trendmaster-forecast") as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
-    const cacheBytes = Buffer.byteLength(JSON.stringify({ ...cache?.data, ...cache?.binaryData }));
-    console.log(summarizeCycle(result.report));
-    console.log(`cycle wall time ${seconds.toFixed(1)} s (target < 120 s); peak RSS ${peakRssMiB.toFixed(0)} MiB (process incl. worker threads and the in-process stand-in; ${(rssBefore / 1048576).toFixed(0)} MiB before the cycle; target < 512 MiB); cache ConfigMap ${(cacheBytes / 1024).toFixed(0)} KiB`);
+    const execArgv = Number(args["max-old-space"]) > 0 ? [`--max-old-space-size=${Number(args["max-old-space"])}`] : [];
+    const argv = [...process.argv.slice(2), "--measure-prometheus", prometheus.url, "--measure-kubeconfig", kubeconfig];
+    const child = fork(fileURLToPath(import.meta.url), argv, { stdio: "inherit", execArgv });
+    const [code] = (await once(child, "exit")) as [number | null];
+    if (code !== 0) throw new Error(`the measured cycle process failed (exit ${code})`);
   } finally {
     await api.stop();
     await prometheus.stop();
@@ -153,4 +177,5 @@ async function main(): Promise<void> {
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-await main();
+if (args["measure-prometheus"] !== undefined) await measure(args["measure-prometheus"], args["measure-kubeconfig"] as string);
+else await main();

@@ -177,7 +177,15 @@ describe("runCycle", () => {
     for (const key of ["edge.PARTNER_acme", "edge.PARTNER_globex", "edge.PARTNER_initech"]) traffic.failing.add(key);
     const report = await runCycle(deps, testCycleSettings());
     expect(report.outcome).toBe("failed");
-    expect(report.errors[0]).toContain("all 3 rule queries failed");
+    expect(report.errors[0]).toContain("all 3 rule queries of the first batch failed");
+  });
+
+  it("fetches and forecasts chunk by chunk, with the same result", async () => {
+    const { deps, traffic } = setup();
+    const report = await runCycle(deps, testCycleSettings({ fetchChunkRules: 1 }));
+    expect(traffic.requestedRanges).toHaveLength(3);
+    expect(report.outcome).toBe("applied");
+    expect(report.fetchSummary).toBe("fetched 3 of 3 rules (0 empty, 0 failed, 0 unmapped) in 3 requests");
   });
 
   it("one failed rule does not end the cycle", async () => {

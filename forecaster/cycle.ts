@@ -13,7 +13,7 @@ import { forEachBounded } from "./io/bounded-concurrency.js";
 import type { Clock } from "./io/clock.js";
 import { configMapRef, isConflict, type ConfigMapObject, type ConfigMapStore } from "./io/configmaps.js";
 import type { Notifier } from "./io/slack.js";
-import { summarizeFetchReport, type FetchReport, type TrafficSource } from "./io/traffic-source.js";
+import type { FetchReport, TrafficSource } from "./io/traffic-source.js";
 import { observedPeakPerUnit, peakAccuracyRatio } from "./logic/peak-accuracy.js";
 import { alertsForCycle } from "./logic/alerts.js";
 import { buildForecastCache, CACHE_ANNOTATIONS, cacheConfigMap, nextGeneration, readCache } from "./logic/cache-build.js";
@@ -87,6 +87,8 @@ export interface CycleSettings {
   readonly writer: string;
   /** Window of the ratelimit service's counters for the throttled-share metric. */
   readonly effectivenessWindowSeconds: number;
+  /** Rules fetched and forecast per chunk: bounds the series held in memory. */
+  readonly fetchChunkRules: number;
 }
 
 /** The cycle was stopped (SIGTERM, lost Lease) at a point where nothing was half-written. */
@@ -125,6 +127,7 @@ interface Progress {
  */
 export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?: AbortSignal): Promise<CycleReport> {
   const started = deps.clock.now();
+  const startedMonotonicMs = performance.now();
   const target = configMapRef(settings.ratelimitConfig.namespace, settings.ratelimitConfig.name);
   const progress: Progress = { applied: [], skipped: [], diff: "", conflicts: 0, unguardedIsNew: false, errors: [], warnings: [], fetchSummary: "", accuracy: [], throttledShare: [] };
   let outcome: CycleOutcome;
@@ -144,7 +147,7 @@ export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?
     outcome,
     dryRun: settings.dryRun,
     startedAt: started.toISOString(),
-    durationMs: deps.clock.now().getTime() - started.getTime(),
+    durationMs: Math.round(performance.now() - startedMonotonicMs),
     target,
     ...(progress.generation !== undefined ? { generation: progress.generation } : {}),
     ...(plan ? { plan } : {}),
@@ -207,53 +210,50 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   const toFetch = rules.filter((r) => settings.overrides[r.fullKey]?.exclude !== true);
   checkpoint(signal);
 
-  // 4. Traffic history. A source that answers nothing at all is down: keep every limit.
+  // 4+5. Traffic history and forecasts, chunk by chunk: the next chunk is fetched while this one
+  // is forecast, so at most two chunks of series are in memory (10,000 rules x 14 days would not fit).
   const endMs = Math.floor(nowMs / (settings.stepSeconds * 1000)) * settings.stepSeconds * 1000;
   const range = { startMs: endMs - settings.historyDays * 86_400_000, endMs, stepSeconds: settings.stepSeconds };
-  let fetch: FetchReport;
-  try {
-    fetch = await deps.traffic.fetchRules(toFetch, range);
-  } catch (error) {
-    throw new Error(`traffic source ${settings.sourceDescription} failed: ${(error as Error).message}; current limits kept`);
-  }
-  progress.fetchSummary = summarizeFetchReport(fetch);
-  progress.warnings.push(...fetch.warnings);
-  log.info({ rules: rules.length, fetched: fetch.series.size, empty: fetch.empty.length, failed: fetch.failed.length, unmapped: fetch.unmapped.length, requests: fetch.requests }, progress.fetchSummary);
-  if (fetch.failed.length > 0 && fetch.series.size === 0 && fetch.empty.length === 0) {
-    throw new Error(`traffic source ${settings.sourceDescription} is unavailable: all ${fetch.failed.length} rule queries failed (first: ${fetch.failed[0]?.error ?? "?"}); current limits kept`);
-  }
-  checkpoint(signal);
-
-  // 5. Forecast every rule that has history; one failure is that rule's, not the cycle's.
+  const fetched: FetchTotals = { rules: toFetch.length, withSeries: 0, empty: [], unmapped: [], failed: [], requests: 0, warnings: 0 };
   const recommendations = new Map<string, Recommendation>();
   const forecastErrors = new Map<string, string>();
-  const withSeries = toFetch.filter((r) => fetch.series.has(r.fullKey));
-  await forEachBounded(withSeries, Math.max(1, settings.forecastConcurrency), async (rule) => {
-    if (signal?.aborted) return;
-    const override = settings.overrides[rule.fullKey];
+  const chunks: LimitedRule[][] = [];
+  for (let i = 0; i < toFetch.length; i += settings.fetchChunkRules) chunks.push(toFetch.slice(i, i + settings.fetchChunkRules));
+  const fetchChunk = async (chunk: readonly LimitedRule[]): Promise<FetchReport> => {
     try {
-      const recommendation = await deps.forecaster.forecastRule({
-        fullKey: rule.fullKey,
-        unit: rule.rateLimit.unit,
-        currentLimit: rule.rateLimit.requestsPerUnit,
-        series: fetch.series.get(rule.fullKey) as RuleSeries,
-        settings: settings.forecast,
-        ...(override ? { override } : {}),
-        nowMs,
-      });
-      recommendations.set(rule.fullKey, recommendation);
+      return await deps.traffic.fetchRules(chunk, range);
     } catch (error) {
-      forecastErrors.set(rule.fullKey, (error as Error).message);
+      const message = `traffic source ${settings.sourceDescription} failed: ${(error as Error).message}`;
+      return { series: new Map(), empty: [], unmapped: [], failed: chunk.map((r) => ({ fullKey: r.fullKey, error: message })), warnings: [], requests: 0 };
     }
-  });
-  checkpoint(signal);
+  };
+  let next = chunks[0] ? fetchChunk(chunks[0]) : undefined;
+  for (let c = 0; c < chunks.length; c++) {
+    const report = await (next as Promise<FetchReport>);
+    next = chunks[c + 1] ? fetchChunk(chunks[c + 1] as LimitedRule[]) : undefined;
+    addFetchTotals(fetched, report);
+    progress.warnings.push(...report.warnings);
+    if (c === 0 && report.series.size === 0 && report.empty.length === 0 && report.failed.length > 0) {
+      // The first chunk got nothing at all: the source is down, not one rule.
+      await next?.catch(() => undefined);
+      throw new Error(`traffic source ${settings.sourceDescription} is unavailable: all ${report.failed.length} rule queries of the first batch failed (first: ${report.failed[0]?.error ?? "?"}); current limits kept`);
+    }
+    checkpoint(signal);
+    await forecastChunk(deps, settings, chunks[c] as LimitedRule[], report, nowMs, recommendations, forecastErrors, signal);
+    progress.accuracy.push(...measureAccuracy(chunks[c] as LimitedRule[], report, previous.cache, settings));
+    checkpoint(signal);
+  }
+  progress.fetchSummary = summarizeFetchTotals(fetched);
+  log.info({ rules: rules.length, fetched: fetched.withSeries, empty: fetched.empty.length, failed: fetched.failed.length, unmapped: fetched.unmapped.length, requests: fetched.requests }, progress.fetchSummary);
+  if (fetched.failed.length > 0 && fetched.withSeries === 0 && fetched.empty.length === 0) {
+    throw new Error(`traffic source ${settings.sourceDescription} is unavailable: all ${fetched.failed.length} rule queries failed (first: ${fetched.failed[0]?.error ?? "?"}); current limits kept`);
+  }
   for (const [fullKey, error] of forecastErrors) progress.warnings.push(`${fullKey}: forecast failed: ${error}`);
-  for (const failure of fetch.failed) progress.warnings.push(`${failure.fullKey}: ${failure.error}`);
+  for (const failure of fetched.failed) progress.warnings.push(`${failure.fullKey}: ${failure.error}`);
 
   // 6. Decide.
-  const plan = planRules({ rules, fetch, recommendations, forecastErrors, overrides: settings.overrides, minConfidenceToApply: settings.minConfidenceToApply });
+  const plan = planRules({ rules, fetch: fetched, recommendations, forecastErrors, overrides: settings.overrides, minConfidenceToApply: settings.minConfidenceToApply });
   progress.plan = plan;
-  progress.accuracy = measureAccuracy(rules, fetch, previous.cache, settings);
   progress.throttledShare = await measureEffectiveness(deps, rules, settings, nowMs, progress);
 
   // 7. The cache first, always: the webhook re-reads it to check the write that follows.
@@ -277,6 +277,64 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   }
   checkpoint(signal);
   return applyChanges(deps, settings, config, plan, basedOn, generation, progress, signal);
+}
+
+/** What the chunked fetch found, without holding the series. */
+interface FetchTotals {
+  readonly rules: number;
+  withSeries: number;
+  readonly empty: string[];
+  readonly unmapped: FetchReport["unmapped"];
+  readonly failed: FetchReport["failed"];
+  requests: number;
+  warnings: number;
+}
+
+function addFetchTotals(totals: FetchTotals, report: FetchReport): void {
+  totals.withSeries += report.series.size;
+  totals.empty.push(...report.empty);
+  totals.unmapped.push(...report.unmapped);
+  totals.failed.push(...report.failed);
+  totals.requests += report.requests;
+  totals.warnings += report.warnings.length;
+}
+
+/** `fetched 480 of 500 rules (12 empty, 3 failed, 5 unmapped) in 40 requests` (as summarizeFetchReport says it). */
+function summarizeFetchTotals(t: FetchTotals): string {
+  const warnings = t.warnings > 0 ? `, ${t.warnings} warnings` : "";
+  return `fetched ${t.withSeries} of ${t.rules} rules (${t.empty.length} empty, ${t.failed.length} failed, ${t.unmapped.length} unmapped) in ${t.requests} requests${warnings}`;
+}
+
+/** Forecasts the rules of one chunk that have history; a failure is that rule's, not the cycle's. */
+async function forecastChunk(
+  deps: CycleDeps,
+  settings: CycleSettings,
+  chunk: readonly LimitedRule[],
+  report: FetchReport,
+  nowMs: number,
+  recommendations: Map<string, Recommendation>,
+  forecastErrors: Map<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const withSeries = chunk.filter((r) => report.series.has(r.fullKey));
+  await forEachBounded(withSeries, Math.max(1, settings.forecastConcurrency), async (rule) => {
+    if (signal?.aborted) return;
+    const override = settings.overrides[rule.fullKey];
+    try {
+      const recommendation = await deps.forecaster.forecastRule({
+        fullKey: rule.fullKey,
+        unit: rule.rateLimit.unit,
+        currentLimit: rule.rateLimit.requestsPerUnit,
+        series: report.series.get(rule.fullKey) as RuleSeries,
+        settings: settings.forecast,
+        ...(override ? { override } : {}),
+        nowMs,
+      });
+      recommendations.set(rule.fullKey, recommendation);
+    } catch (error) {
+      forecastErrors.set(rule.fullKey, (error as Error).message);
+    }
+  });
 }
 
 function measureAccuracy(rules: readonly LimitedRule[], fetch: FetchReport, previous: ForecastCache | undefined, settings: CycleSettings): RuleMeasure[] {

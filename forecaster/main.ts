@@ -75,6 +75,7 @@ export function cycleSettingsOf(config: ForecasterConfig): CycleSettings {
     sourceDescription: config.sourceDescription,
     writer: config.writer,
     effectivenessWindowSeconds: config.effectiveness.windowHours * 3600,
+    fetchChunkRules: config.fetchChunkRules,
   };
 }
 

@@ -98,6 +98,7 @@ export function testCycleSettings(overrides: Partial<CycleSettings> = {}): Cycle
     sourceDescription: "test",
     writer: "trendmaster-forecaster test",
     effectivenessWindowSeconds: 3600,
+    fetchChunkRules: 200,
     ...overrides,
   };
 }
