@@ -47,9 +47,19 @@ describe("parseWebhookSettings", () => {
     ["a bad age", "webhook:\n  maxForecastAgeHours: -1\n", ["webhook.maxForecastAgeHours: -1 is not a positive number"]],
     ["a bad allow-list", "webhook:\n  breakGlass:\n    users: alice\n", ["webhook.breakGlass.users: is not a list of non-empty strings"]],
     ["a bad section", "webhook: 3\nratelimitConfig:\n  name: ''\n", ["webhook: is not a mapping", "ratelimitConfig.name: \"\" is not a non-empty string"]],
-    ["a bad Slack URL", "slack:\n  webhookUrl: not a url\n", ["slack.webhookUrl: is not an http(s) URL"]],
+    ["a bad Slack section", "slack:\n  webhookUrlFile: 3\n  apiUrl: ftp://x\n  channels: '#c'\n", ["slack.webhookUrlFile: 3 is not a non-empty string", "slack.apiUrl: 'ftp://x' is not an http(s) URL", "slack.channels: is not a list of non-empty strings"]],
     ["not YAML", "webhook: [", ["not YAML: unexpected end of the stream within a flow collection (2:1)"]],
   ])("reports %s", (_name, text, problems) => expect(parseWebhookSettings(text)).toEqual({ ok: false, problems }));
+
+  it.each<[string, string, unknown]>([
+    ["incoming webhooks", "slack:\n  webhookUrlFile: /s/urls\n", { webhookUrlFile: "/s/urls", channels: [], apiUrl: "https://slack.com/api", timeoutMs: 10_000 }],
+    ["a bot token routed by rate_limit_changes", "slack:\n  botTokenFile: /s/token\n  channels: ['#ops']\n  alerts:\n    rate_limit_changes: {channels: ['#limits']}\n", { botTokenFile: "/s/token", channels: ["#limits"], apiUrl: "https://slack.com/api", timeoutMs: 10_000 }],
+    ["rate_limit_changes disabled", "slack:\n  webhookUrlFile: /s/urls\n  alerts:\n    rate_limit_changes: false\n", undefined],
+    ["no destination", "slack:\n  channels: ['#ops']\n", undefined],
+  ])("reads Slack delivery: %s", (_name, text, slack) => {
+    const parsed = parseWebhookSettings(text);
+    expect(parsed.ok && parsed.settings.slack).toEqual(slack);
+  });
 
   it("ignores the sections it does not read", () => {
     expect(parseWebhookSettings("forecaster:\n  headroom: 0.2\nslack: {}\n")).toEqual({ ok: true, settings: DEFAULT_WEBHOOK_SETTINGS });

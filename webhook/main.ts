@@ -76,7 +76,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
   };
   watchFile(config.settingsFile, { interval: pollIntervalMs, persistent: false }, settingsListener);
 
-  const slackUrl = settings.slackWebhookUrl;
+  const slack = settings.slack;
   const reviews = createReviewService({
     forecast,
     policy: () => policy,
@@ -84,7 +84,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
     derive: createMemoizedDerivations(),
     metrics,
     logger,
-    ...(slackUrl ? { notifier: createSlackNotifier(slackUrl, (message) => logger.warn(message)) } : {}),
+    ...(slack ? { notifier: createSlackNotifier(slack, (message) => logger.warn(message)) } : {}),
   });
   let forecastStarted = false;
   const app = createWebhookApp({

@@ -1,5 +1,6 @@
 import yaml from "js-yaml";
 import { WEBHOOK_MODES, type AdmissionPolicy, type WebhookMode } from "./admission/policy.js";
+import type { SlackDelivery } from "./io/slack-notifier.js";
 
 /** The parts of the settings file (docs/settings.md) the webhook reads. */
 export interface WebhookSettings {
@@ -9,8 +10,8 @@ export interface WebhookSettings {
   readonly maxForecastAgeHours: number;
   readonly breakGlass: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly mergeDomains: boolean;
-  /** Slack incoming-webhook URL for break-glass notices; none when absent. */
-  readonly slackWebhookUrl?: string;
+  /** Where break-glass notices go (the forecaster's slack section, its rate_limit_changes route); none when absent or disabled. */
+  readonly slack?: SlackDelivery;
 }
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
@@ -86,12 +87,7 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     if (typeof merge === "boolean" || merge === "true" || merge === "false") mergeDomains = merge === true || merge === "true";
     else problems.push(`webhook.mergeDomains: ${JSON.stringify(merge)} is not a boolean`);
   }
-  let slackWebhookUrl: string | undefined;
-  if (slack.webhookUrl !== undefined && slack.webhookUrl !== null && slack.webhookUrl !== "") {
-    const url = slack.webhookUrl;
-    if (typeof url === "string" && /^https?:\/\/[^\s]+$/.test(url)) slackWebhookUrl = url;
-    else problems.push("slack.webhookUrl: is not an http(s) URL");
-  }
+  const slackDelivery = readSlack(slack, problems);
   const settings: WebhookSettings = Object.freeze({
     ratelimitConfig: Object.freeze({ namespace: str(rl, "namespace", "ratelimitConfig", d.ratelimitConfig.namespace), name: str(rl, "name", "ratelimitConfig", d.ratelimitConfig.name) }),
     forecastCacheName: str(cache, "name", "forecastCache", d.forecastCacheName),
@@ -99,9 +95,51 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     maxForecastAgeHours,
     breakGlass: Object.freeze({ users: Object.freeze(strings(glass, "users", "webhook.breakGlass")), groups: Object.freeze(strings(glass, "groups", "webhook.breakGlass")) }),
     mergeDomains,
-    ...(slackWebhookUrl !== undefined ? { slackWebhookUrl } : {}),
+    ...(slackDelivery !== undefined ? { slack: slackDelivery } : {}),
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+}
+
+/**
+ * The forecaster's `slack` keys the webhook uses: webhookUrlFile, or botTokenFile with channels
+ * (alerts.rate_limit_changes may disable notices or route them to other channels). The
+ * forecaster checks the whole section; here only the types of what is read.
+ */
+function readSlack(slack: Record_, problems: string[]): SlackDelivery | undefined {
+  const text = (key: string): string | undefined => {
+    const value = slack[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+    problems.push(`slack.${key}: ${JSON.stringify(value)} is not a non-empty string`);
+    return undefined;
+  };
+  const list = (value: unknown, path: string): string[] | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")) return value as string[];
+    problems.push(`${path}: is not a list of non-empty strings`);
+    return undefined;
+  };
+  const webhookUrlFile = text("webhookUrlFile");
+  const botTokenFile = text("botTokenFile");
+  const apiUrl = text("apiUrl") ?? "https://slack.com/api";
+  if (!/^https?:\/\//.test(apiUrl)) problems.push(`slack.apiUrl: '${apiUrl}' is not an http(s) URL`);
+  const timeout = slack.timeoutMs;
+  let timeoutMs = 10_000;
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout === "number" && Number.isInteger(timeout) && timeout > 0) timeoutMs = timeout;
+    else problems.push(`slack.timeoutMs: ${JSON.stringify(timeout)} is not a positive integer`);
+  }
+  let channels = list(slack.channels, "slack.channels") ?? [];
+  let enabled = true;
+  const route = isRecord(slack.alerts) ? slack.alerts.rate_limit_changes : undefined;
+  if (typeof route === "boolean") enabled = route;
+  else if (route === "true" || route === "false") enabled = route === "true";
+  else if (isRecord(route)) {
+    if (route.enabled !== undefined) enabled = route.enabled === true || route.enabled === "true";
+    channels = list(route.channels, "slack.alerts.rate_limit_changes.channels") ?? channels;
+  }
+  if (!enabled || (webhookUrlFile === undefined && botTokenFile === undefined)) return undefined;
+  return Object.freeze({ ...(webhookUrlFile !== undefined ? { webhookUrlFile } : {}), ...(botTokenFile !== undefined ? { botTokenFile } : {}), channels: Object.freeze(channels), apiUrl, timeoutMs });
 }
 
 /** The admission policy these settings give; `pinnedMode` (the --mode flag) wins over the file. */
