@@ -109,32 +109,34 @@ function removeAnomalies(
   const expected = new Float64Array(n);
   const spread = new Float64Array(n);
   const direction = new Int8Array(n);
-  const neighbours: number[] = [];
+  // One small buffer reused for every point: this loop runs once per step of three weeks of data.
+  const neighbours = new Float64Array(42);
   for (let i = 0; i < n; i++) {
-    neighbours.length = 0;
+    let count = 0;
     if (stepsPerDay >= 4) {
       for (let d = -3; d <= 3; d++) {
         if (d === 0) continue;
         for (let s = -1; s <= 1; s++) {
           const j = i + d * stepsPerDay + s;
-          if (j >= 0 && j < n && !imputed[j]) neighbours.push(values[j]!);
+          if (j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
         }
       }
     }
-    if (neighbours.length < 6) {
+    if (count < 6) {
       // Too little seasonal context (short or coarse series): compare with the points around it.
       for (let s = -6; s <= 6; s++) {
         const j = i + s;
-        if (s !== 0 && j >= 0 && j < n && !imputed[j]) neighbours.push(values[j]!);
+        if (s !== 0 && j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
       }
     }
-    if (neighbours.length === 0) {
+    if (count === 0) {
       expected[i] = values[i]!;
       continue;
     }
-    const center = median(neighbours);
+    const center = sortedMedian(neighbours, count);
     expected[i] = center;
-    spread[i] = 1.4826 * median(neighbours.map((v) => Math.abs(v - center)));
+    for (let k = 0; k < count; k++) neighbours[k] = Math.abs(neighbours[k]! - center);
+    spread[i] = 1.4826 * sortedMedian(neighbours, count);
   }
   // A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle.
   const spreadFloor = Math.max(1, 0.25 * median(spread));
@@ -174,4 +176,19 @@ function removeAnomalies(
     i = end;
   }
   return { clean, anomalies };
+}
+
+/** Median of buffer[0..count), sorting that prefix in place (insertion sort: count is at most 42). */
+function sortedMedian(buffer: Float64Array, count: number): number {
+  for (let a = 1; a < count; a++) {
+    const v = buffer[a]!;
+    let b = a - 1;
+    while (b >= 0 && buffer[b]! > v) {
+      buffer[b + 1] = buffer[b]!;
+      b--;
+    }
+    buffer[b + 1] = v;
+  }
+  const mid = count >> 1;
+  return count % 2 === 1 ? buffer[mid]! : (buffer[mid - 1]! + buffer[mid]!) / 2;
 }
