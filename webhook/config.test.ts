@@ -5,7 +5,7 @@ const files: Record<string, string> = {
   "/tls/tls.crt": "cert",
   "/tls/tls.key": "key",
   "/f.json": "{}",
-  "/s.yaml": "webhook:\n  mode: audit\n  maxForecastAgeHours: 6\n  breakGlass:\n    users: [oncall]\n    groups: [sre]\nratelimitConfig:\n  namespace: rl\n  name: rl-config\n",
+  "/s.yaml": "webhook:\n  mode: audit\n  maxForecastAgeHours: 6\n  breakGlass:\n    users: [oncall]\n    groups: [sre]\nratelimitConfig:\n  namespace: rl\n  name: rl-config\n  mergeDomains: true\n",
 };
 
 function inputs(args: string[], env: Record<string, string> = {}): ConfigInputs {
@@ -20,7 +20,7 @@ describe("buildWebhookConfig", () => {
     if (!built.ok) throw new Error(built.problems.join("; "));
     expect(built.config).toMatchObject({ port: 8443, certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", forecastFile: "/f.json", pinnedMode: "enforce", settingsFile: "/s.yaml", podNamespace: "trendmaster", logLevel: "debug" });
     expect(Object.isFrozen(built.config)).toBe(true);
-    expect(policyOf(built.config.settings, built.config.pinnedMode)).toEqual({ mode: "enforce", maxForecastAgeMs: 6 * 3_600_000, breakGlass: { users: ["oncall"], groups: ["sre"] }, target: { namespace: "rl", name: "rl-config" }, mergeDomains: false });
+    expect(policyOf(built.config.settings, built.config.pinnedMode)).toEqual({ mode: "enforce", maxForecastAgeMs: 6 * 3_600_000, breakGlass: { users: ["oncall"], groups: ["sre"] }, target: { namespace: "rl", name: "rl-config" }, mergeDomains: true });
     expect(policyOf(built.config.settings, undefined).mode).toBe("audit");
   });
 

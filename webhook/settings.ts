@@ -82,10 +82,10 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     else problems.push(`webhook.maxForecastAgeHours: ${JSON.stringify(hours)} is not a positive number`);
   }
   let mergeDomains = d.mergeDomains;
-  if (hook.mergeDomains !== undefined && hook.mergeDomains !== null) {
-    const merge = hook.mergeDomains;
+  if (rl.mergeDomains !== undefined && rl.mergeDomains !== null) {
+    const merge = rl.mergeDomains;
     if (typeof merge === "boolean" || merge === "true" || merge === "false") mergeDomains = merge === true || merge === "true";
-    else problems.push(`webhook.mergeDomains: ${JSON.stringify(merge)} is not a boolean`);
+    else problems.push(`ratelimitConfig.mergeDomains: ${JSON.stringify(merge)} is not a boolean`);
   }
   const slackDelivery = readSlack(slack, problems);
   const settings: WebhookSettings = Object.freeze({
