@@ -8,12 +8,13 @@ function payloadOf(object: unknown): ConfigMapPayload {
 
 /**
  * One ConfigMap through @kubernetes/client-node (loaded only in-cluster: it is a large import).
- * KubeConfig.loadFromDefault honours KUBECONFIG, else the pod's service account.
+ * Without `kubeconfigPath`, KubeConfig.loadFromDefault honours KUBECONFIG, else the pod's service account.
  */
-export async function kubeConfigMapAccess(namespace: string, name: string): Promise<ConfigMapAccess> {
+export async function kubeConfigMapAccess(namespace: string, name: string, kubeconfigPath?: string): Promise<ConfigMapAccess> {
   const k8s = await import("@kubernetes/client-node");
   const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
+  if (kubeconfigPath !== undefined) kubeConfig.loadFromFile(kubeconfigPath);
+  else kubeConfig.loadFromDefault();
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const watcher = new k8s.Watch(kubeConfig);
   return {
