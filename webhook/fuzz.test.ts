@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import { admit } from "./admission/admit.js";
 import { createMemoizedDerivations, DIRECT_DERIVATIONS } from "./admission/content-memo.js";
+import { MESSAGE_CATALOGUE } from "./admission/messages.js";
 import type { AdmissionPolicy } from "./admission/policy.js";
 import { readAdmissionReview, type AdmissionReview } from "./admission/review.js";
 import { runWebhook, type RunningWebhook } from "./main.js";
@@ -75,6 +76,13 @@ const reviewBody = fc.oneof(
 
 const MEMO = createMemoizedDerivations(4);
 
+/** The catalogue's templates as patterns: every `<...>` placeholder matches any text. */
+const TEMPLATES = Object.entries(MESSAGE_CATALOGUE).map(([code, template]) => {
+  const pattern = template.split(/<[^>]+>/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  return { code, regex: new RegExp(`^${pattern.replace("raised\\|lowered", "(raised|lowered)")}`, "s") };
+});
+const catalogued = (text: string) => TEMPLATES.some((t) => t.regex.test(text));
+
 const POLICY = (mode: "enforce" | "audit"): AdmissionPolicy => ({ mode, maxForecastAgeMs: 86_400_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false });
 
 describe("fuzz: the decision core", () => {
@@ -91,7 +99,10 @@ describe("fuzz: the decision core", () => {
         expect(decision.response.uid).toBe(read.request.uid);
         if (!decision.response.allowed) expect(typeof decision.response.status?.message).toBe("string");
         if (mode === "audit") expect(decision.response.allowed).toBe(true);
-        for (const warning of decision.response.warnings ?? []) expect(warning.length).toBeLessThanOrEqual(256);
+        for (const warning of decision.response.warnings ?? []) {
+          expect(warning.length).toBeLessThanOrEqual(256);
+          expect([warning, catalogued(warning)]).toEqual([warning, true]);
+        }
       }),
       { numRuns: 1500 },
     );
