@@ -13,7 +13,7 @@ import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { objectsOfKind, renderChart, RELEASE_NAME, RELEASE_NAMESPACE } from "../chart/render.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
 import { runKubectl, type KubectlOptions, type KubectlResult } from "../support/kubectl.js";
-import { findPrometheusBinaries, type RunningPrometheus } from "../support/prometheus-server.js";
+import { findPrometheusBinaries, freeLoopbackPort, type RunningPrometheus } from "../support/prometheus-server.js";
 import { createCertificateAuthority, issueCertificate } from "../stand-ins/kube-apiserver/certificates.js";
 import { startKubeApiStandIn, type KubeApiStandIn, type StandInUser } from "../stand-ins/kube-apiserver/index.js";
 import { startSlackApiStandIn, type SlackApiStandIn } from "../stand-ins/slack-api.js";
@@ -50,6 +50,8 @@ export interface TrendMasterSystem {
   readonly prometheus: RunningPrometheus;
   readonly slack: SlackApiStandIn;
   readonly work: string;
+  /** Where `trendmaster forecaster` serves /metrics. */
+  readonly metricsUrl: string;
   /** The real kubectl as `user`. */
   kubectl(user: UserKey, args: readonly string[], options?: KubectlOptions): Promise<KubectlResult>;
   /** ratelimit-config as stored, read back with kubectl. */
@@ -95,7 +97,7 @@ export async function missingPrerequisite(): Promise<string | undefined> {
 }
 
 /** The settings file both processes read, as the chart's settings ConfigMap mounts it. */
-function settingsYaml(mode: WebhookMode, slack: SlackApiStandIn, slackTokenFile: string, days: number): string {
+function settingsYaml(mode: WebhookMode, slack: SlackApiStandIn, slackTokenFile: string, days: number, metricsPort: number): string {
   return `ratelimitConfig:
   namespace: istio-system
   name: ratelimit-config
@@ -112,6 +114,7 @@ forecaster:
   workers: 1
   stepSeconds: ${STEP_SECONDS}
   historyDays: ${days}
+  metrics: {port: ${metricsPort}}
   effectiveness: {enabled: false}
   forecast:
     minHistoryDays: 2
@@ -196,7 +199,8 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     const slackTokenFile = join(work, "slack-token");
     await writeFile(slackTokenFile, slack.token);
     const settingsFile = join(work, "settings.yaml");
-    await writeFile(settingsFile, settingsYaml("enforce", slack, slackTokenFile, days));
+    const metricsPort = await freeLoopbackPort();
+    await writeFile(settingsFile, settingsYaml("enforce", slack, slackTokenFile, days, metricsPort));
 
     const kubeconfigs = new Map<UserKey, string>();
     for (const key of Object.keys(USERS) as UserKey[]) kubeconfigs.set(key, await api.writeKubeconfig(work, USERS[key].name));
@@ -252,6 +256,7 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
       prometheus,
       slack,
       work,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       kubectl,
       async storedConfig() {
         const result = await kubectl("admin", ["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "json"]);
@@ -279,7 +284,7 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
         const running = webhook;
         if (running === undefined) throw new Error("setWebhookMode: the webhook is not running");
         const from = running.output().length;
-        await writeFile(settingsFile, settingsYaml(mode, slack, slackTokenFile, days));
+        await writeFile(settingsFile, settingsYaml(mode, slack, slackTokenFile, days, metricsPort));
         // The webhook polls the file (every 2 s) and logs the switch.
         await running.waitForLine(new RegExp(`"msg":"webhook mode changed"`), 10_000, from);
       },

@@ -20,9 +20,13 @@ export function renderKubeconfig(serverUrl: string, caPem: string, user: KnownUs
   });
 }
 
-/** Writes `<directory>/kubeconfig-<user>.yaml` (mode 0600, as kubectl expects of credentials). */
+/**
+ * Writes `<directory>/kubeconfig-<user>.yaml` (mode 0600, as kubectl expects of credentials). The
+ * user's name is made file-safe: `system:serviceaccount:ns:sa` would otherwise give a path that
+ * KUBECONFIG, a colon-separated list, splits apart.
+ */
 export async function writeKubeconfigFile(directory: string, serverUrl: string, caPem: string, user: KnownUser, namespace: string): Promise<string> {
-  const path = join(directory, `kubeconfig-${user.name}.yaml`);
+  const path = join(directory, `kubeconfig-${user.name.replace(/[^A-Za-z0-9._@-]/g, "_")}.yaml`);
   await writeFile(path, renderKubeconfig(serverUrl, caPem, user, namespace), { mode: 0o600 });
   return path;
 }
