@@ -74,14 +74,21 @@ function sameChanges(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, numb
  * text costs a string comparison. Inputs are compared whole (a few entries of at most a few MiB),
  * so a hit is always exact; results are immutable and safe to share.
  */
-export function createMemoizedDerivations(capacity = 8): ConfigDerivations {
+/** A ConfigMap holds at most 1 MiB; larger objects reach admission but never storage. */
+const MAX_REMEMBERED_CHARS = 1024 * 1024;
+
+export function createMemoizedDerivations(capacity = 4): ConfigDerivations {
   const loads = new RecentResults<{ files: readonly ConfigFile[]; merge: boolean }, LoadResult>(capacity, (a, b) => a.merge === b.merge && sameFiles(a.files, b.files));
   const digests = new RecentResults<{ data: Readonly<Record<string, string>>; binaryData: Readonly<Record<string, string>> }, string>(capacity * 2, (a, b) => sameRecord(a.data, b.data) && sameRecord(a.binaryData, b.binaryData));
   const edits = new RecentResults<{ file: ConfigFile; changes: ReadonlyMap<string, number> }, LimitEditResult>(capacity * 2, (a, b) => sameFiles([a.file], [b.file]) && sameChanges(a.changes, b.changes));
   const plans = new WeakMap<LoadResult, WeakMap<ForecastCache, ClampPlan>>();
   const patches = new RecentResults<readonly PatchOperation[], string>(capacity, samePatch);
   return {
-    loadConfig: (files, options) => loads.get({ files: [...files], merge: options.mergeDomains === true }, () => loadRateLimitConfig(files, options)),
+    loadConfig(files, options) {
+      // A load result takes about eleven times its text in memory: only ConfigMap-sized texts are kept.
+      if (files.reduce((chars, file) => chars + file.text.length, 0) > MAX_REMEMBERED_CHARS) return loadRateLimitConfig(files, options);
+      return loads.get({ files: [...files], merge: options.mergeDomains === true }, () => loadRateLimitConfig(files, options));
+    },
     digest: (data, binaryData) => digests.get({ data, binaryData }, () => configDataDigest(data, binaryData)),
     editLimits: (file, changes, loaded) => edits.get({ file, changes }, () => setRequestsPerUnit(file, changes, loaded)),
     planClamps(loaded, cache) {
