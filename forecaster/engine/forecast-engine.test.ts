@@ -63,6 +63,17 @@ describe("runForecastJob for units longer than the step", () => {
   });
 });
 
+describe("runForecastJob on a rule without traffic", () => {
+  it("keeps the current limit and says why, on one line (Stan is never asked to fit zeros)", () => {
+    const idle = { ...series, samples: series.samples.map((x) => ({ ...x, value: 0 })) };
+    const r = runForecastJob(job({ series: idle, settings: DEFAULT_FORECAST_SETTINGS })).recommendation;
+    expect(r).toMatchObject({ recommended: 150, keptCurrent: true, confidence: "low" });
+    expect(r.explanation).toBe(
+      "edge.PARTNER_acme: kept current 150/minute: low confidence (no model could be backtested (recent-peak: no positive peak forecast; seasonal-naive: no positive peak forecast; mstl-ets: no traffic to fit; prophet: no traffic to fit)); no forecast, model none",
+    );
+  });
+});
+
 describe("createForecastEngine", () => {
   let engine: ForecastEngine;
   beforeAll(() => {

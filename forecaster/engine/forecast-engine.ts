@@ -117,7 +117,7 @@ function failedOutcome(job: ForecastJob, reason: string): ForecastOutcome {
     settings: job.settings,
     ...(job.currentLimit !== undefined ? { currentLimit: job.currentLimit } : {}),
     ...(job.override ? { override: job.override } : {}),
-    forecast: { stepSeconds: job.series.stepSeconds, lastWeekCleanPeak: 0, historyDays: 0, anomalies: [], lowConfidenceReason: reason },
+    forecast: { stepSeconds: job.series.stepSeconds, lastWeekCleanPeak: 0, historyDays: 0, anomalies: [], failure: reason },
   });
   return { recommendation, fitMs: 0, stepSeconds: job.series.stepSeconds, candidates: [] };
 }

@@ -11,7 +11,7 @@ port.on("message", (request: WorkerRequest) => {
   try {
     reply = { id: request.id, outcome: runForecastJob(request.job satisfies ForecastJob) };
   } catch (error) {
-    reply = { id: request.id, error: error instanceof Error ? `${error.message}` : String(error) };
+    reply = { id: request.id, error: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "" };
   }
   port.postMessage(reply);
 });

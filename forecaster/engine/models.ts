@@ -99,6 +99,8 @@ export function fitModelCandidate(model: ModelName, prepared: PreparedSeries, ho
   const started = performance.now();
   const fit: FitForecast | undefined = model === "mstl-ets" ? fitMstl : model === "prophet" ? fitProphet(settings.prophetFits) : undefined;
   if (fit === undefined) return { model, peak: Number.NaN, peakAtMs: 0, backtest: [], fitMs: 0, error: `${model} is not a fitted model` };
+  // Stan's optimiser traps on a series without any traffic: there is nothing to fit anyway.
+  if (!(maxOf(prepared.clean).value > 0)) return { model, peak: Number.NaN, peakAtMs: 0, backtest: [], fitMs: 0, error: "no traffic to fit" };
   try {
     initWasm();
     const factor = Math.max(1, Math.round(settings.modelStepSeconds / prepared.stepSeconds));
@@ -116,7 +118,9 @@ export function fitModelCandidate(model: ModelName, prepared: PreparedSeries, ho
       fitMs: performance.now() - started,
     };
   } catch (error) {
-    return { model, peak: Number.NaN, peakAtMs: 0, backtest: [], fitMs: performance.now() - started, error: `${model} failed: ${String(error)}` };
+    // The first line only: WASM errors carry a stack trace of wasm-function offsets.
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    return { model, peak: Number.NaN, peakAtMs: 0, backtest: [], fitMs: performance.now() - started, error: `${model} failed: ${message}` };
   }
 }
 

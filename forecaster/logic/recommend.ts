@@ -21,6 +21,8 @@ export interface ForecastSummary {
   readonly anomalies: readonly Anomaly[];
   /** Set when the estimate (if any) is not trustworthy: forces low confidence. */
   readonly lowConfidenceReason?: string;
+  /** The forecast itself failed (worker crash, engine closed): forces low confidence, reported first. */
+  readonly failure?: string;
 }
 
 export interface RecommendInput {
@@ -97,7 +99,7 @@ export function recommendLimit(input: RecommendInput): Recommendation {
   // the estimate, still marked low.
   const keep = confidence.level === "low" && currentLimit !== undefined;
   if (keep || estimate === undefined || quantilePeak === undefined || expectedPeak === undefined) {
-    const why = confidence.reason ?? "no trustworthy forecast";
+    const why = oneLine(confidence.reason ?? "no trustworthy forecast");
     return {
       recommended: current, keptCurrent: true, confidence: "low", model, anomalies, boundsApplied: [],
       ...(peak ? { peak } : {}), ...(quantilePeak !== undefined ? { quantilePeak } : {}),
@@ -117,7 +119,7 @@ export function recommendLimit(input: RecommendInput): Recommendation {
   }
   const recommended = boundLimit(roundUpSignificant(target, 2), currentLimit, settings, override, boundsApplied);
   const band = confidence.level === "low" ? undefined : bandFor(recommended, expectedPeak, settings);
-  if (confidence.level === "low") boundsApplied.push(`low confidence (${confidence.reason ?? "?"}): no current limit to keep`);
+  if (confidence.level === "low") boundsApplied.push(`low confidence (${oneLine(confidence.reason ?? "?")}): no current limit to keep`);
   const was = currentLimit === undefined ? "" : ` (was ${fmt(currentLimit)})`;
   const bounds = boundsApplied.length === 0 ? "none" : boundsApplied.join(", ");
   return {
@@ -163,7 +165,7 @@ function bandFor(recommended: number, expectedPeak: number, settings: ForecastSe
 }
 
 function assessConfidence(forecast: ForecastSummary, settings: ForecastSettings): { level: Confidence; reason?: string } {
-  if (forecast.estimate === undefined && forecast.lowConfidenceReason !== undefined) return { level: "low", reason: forecast.lowConfidenceReason };
+  if (forecast.failure !== undefined) return { level: "low", reason: forecast.failure };
   if (forecast.historyDays < settings.minHistoryDays) {
     return { level: "low", reason: `${forecast.historyDays.toFixed(1)} days of history, needs ${settings.minHistoryDays}` };
   }
@@ -178,6 +180,12 @@ function assessConfidence(forecast: ForecastSummary, settings: ForecastSettings)
   if (forecast.historyDays < settings.fullHistoryDays) return { level: "medium", reason: `${forecast.historyDays.toFixed(1)} days of history` };
   if (estimate.calibration.pairs < MIN_PAIRS_FOR_HIGH_CONFIDENCE) return { level: "medium", reason: `backtest of ${estimate.calibration.pairs} origins` };
   return { level: "high" };
+}
+
+/** Error texts can carry stack traces: an explanation stays on one line. */
+export function oneLine(text: string, maxLength = 200): string {
+  const flat = text.replace(/\s*\n\s*/g, " ").trim();
+  return flat.length > maxLength ? `${flat.slice(0, maxLength - 3)}...` : flat;
 }
 
 function formatNumber(n: number): string {
