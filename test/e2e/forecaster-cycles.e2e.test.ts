@@ -72,7 +72,7 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     await system?.stop();
   });
 
-  it("a cycle writes through the webhook, and guardrails of an older generation never clamp it", async () => {
+  it("a cycle writes through the webhook, and the older generation's guardrails the webhook still holds never clamp it", async () => {
     const stale = staleForecast(Date.now(), system.prometheus.url);
     const seeded = await system.kubectl("admin", ["apply", "-f", "-"], {
       stdin: JSON.stringify({
@@ -88,7 +88,14 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     const probe = await system.kubectl("bob", ["apply", "--dry-run=server", "-f", "-"], { stdin: configMapManifest("istio-system", "ratelimit-config", withLimit(CONFIG, "acme", 450)) });
     expect(probe.stderr).toContain(`Warning: ${raisedWarning(ruleForecast(stale, ACME), 450)}\n`);
 
-    const cycle = await system.runForecasterOnce();
+    // The webhook misses generation 2: its watch of the cache ends and it cannot re-read it.
+    const reconnect = system.cutWebhookOffFromForecastCache();
+    let cycle;
+    try {
+      cycle = await system.runForecasterOnce();
+    } finally {
+      reconnect();
+    }
     expect(cycle).toMatchObject({ code: 0, stderr: "" });
     expect(cycle.stdout).toMatch(/^cycle generation 2 on istio-system\/ratelimit-config: applied 2 limit change\(s\)/);
     const fresh = await system.forecastCache();
@@ -102,8 +109,11 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     const stored = await system.storedConfig();
     expect(stored.text).toBe(withLimit(withLimit(CONFIG, "acme", acme), "globex", globex));
     expect(stored.annotations).toMatchObject({ "trendmaster.io/generation": "2", "trendmaster.io/rules-changed": JSON.stringify([ACME, GLOBEX]) });
-    // Stamped by the webhook: the write went through admission, not around it.
+    // Stamped by the webhook: the write went through admission, not around it ...
     expect(stored.annotations["trendmaster.io/guarded-digest"]).toBe(configDataDigest(stored.data));
+    // ... which admitted it unchecked because it came from a newer generation than it held.
+    expect(await system.webhookMetrics()).toMatch(/^trendmaster_webhook_unguarded_admissions_total\{reason="generation-ahead"\} 1$/m);
+    await system.webhookHasForecast(2);
   });
 
   it("a `kubectl edit` in the middle of a cycle: the cycle re-reads, both edits are kept", async () => {

@@ -70,6 +70,13 @@ export interface TrendMasterSystem {
   stopWebhook(): Promise<void>;
   /** Waits until the webhook has read forecast generation `generation` from the cache ConfigMap. */
   webhookHasForecast(generation: number): Promise<void>;
+  /**
+   * Leaves the webhook with the forecast it holds now: its watch of the cache ends and its reads
+   * are refused (403) until the returned function is called; it then re-lists within 5 s.
+   */
+  cutWebhookOffFromForecastCache(): () => void;
+  /** The webhook's /metrics (Prometheus text). */
+  webhookMetrics(): Promise<string>;
   /** Rewrites the settings file with another webhook.mode and waits until the webhook has switched. */
   setWebhookMode(mode: WebhookMode): Promise<void>;
   stop(): Promise<void>;
@@ -147,14 +154,15 @@ async function renderWebhookConfigurations(caBundle: string): Promise<{ mutating
   };
 }
 
-/** GET https://127.0.0.1:<port><path> trusting `ca`: the status code, or 0 when nothing answers. */
-function httpsStatus(port: number, path: string, ca: string): Promise<number> {
+/** GET https://127.0.0.1:<port><path> trusting `ca`: status and body, status 0 when nothing answers. */
+function httpsGet(port: number, path: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const request = httpsRequest({ host: "127.0.0.1", port, path, ca, servername: WEBHOOK_SERVICE, agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
     });
-    request.on("error", () => resolve(0));
+    request.on("error", () => resolve({ status: 0, body: "" }));
     request.end();
   });
 }
@@ -187,9 +195,11 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     const rendered = await renderWebhookConfigurations(Buffer.from(authority.certPem).toString("base64"));
 
     let webhookPort = 0;
+    let webhookCutOffFromCache = false;
     const api = await startKubeApiStandIn({
       users: Object.values(USERS).map((user) => ({ name: user.name, groups: [...user.groups] })),
       namespaces: ["default", "kube-system", "istio-system", RELEASE_NAMESPACE],
+      authorize: ({ user, resource, namespace }) => !(webhookCutOffFromCache && user.username === USERS.webhook.name && resource === "configmaps" && namespace === RELEASE_NAMESPACE),
       // The Service trendmaster-ai in the release namespace is wherever the webhook process listens now.
       admission: { ...rendered, resolveService: ({ namespace, name }) => (namespace === RELEASE_NAMESPACE && name === RELEASE_NAME && webhookPort !== 0 ? { host: "127.0.0.1", port: webhookPort } : undefined) },
     });
@@ -220,7 +230,7 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
       const port = (JSON.parse(listening) as { port: number }).port;
       // Ready once it has read the forecast cache through the API (absent counts as read).
       const deadline = Date.now() + 15_000;
-      while ((await httpsStatus(port, "/readyz", authority.certPem)) !== 200) {
+      while ((await httpsGet(port, "/readyz", authority.certPem)).status !== 200) {
         if (Date.now() > deadline) throw new Error(`webhook not ready within 15 s:\n${started.output()}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -279,6 +289,18 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
         const running = webhook;
         if (running === undefined) throw new Error("webhookHasForecast: the webhook is not running");
         await running.waitForLine(new RegExp(`"state":"loaded","generation":${generation},.*"msg":"forecast cache read"`));
+      },
+      cutWebhookOffFromForecastCache() {
+        webhookCutOffFromCache = true;
+        api.closeWatches();
+        return () => {
+          webhookCutOffFromCache = false;
+        };
+      },
+      async webhookMetrics() {
+        const { status, body } = await httpsGet(webhookPort, "/metrics", authority.certPem);
+        if (status !== 200) throw new Error(`webhook /metrics answered ${status}`);
+        return body;
       },
       async setWebhookMode(mode) {
         const running = webhook;
