@@ -74,6 +74,15 @@ describe("runForecastJob on a rule without traffic", () => {
   });
 });
 
+describe("runForecastJob on stale data", () => {
+  it("keeps the current limit when the last hours have no data at all", () => {
+    const stale = { ...series, samples: series.samples.map((x, i) => (i >= series.samples.length - 96 ? { ...x, value: Number.NaN } : x)) };
+    const r = runForecastJob(job({ series: stale })).recommendation;
+    expect(r).toMatchObject({ recommended: 150, keptCurrent: true, confidence: "low" });
+    expect(r.explanation).toContain("kept current 150/minute: low confidence (no data for the last 8.0h)");
+  });
+});
+
 describe("createForecastEngine", () => {
   let engine: ForecastEngine;
   beforeAll(() => {

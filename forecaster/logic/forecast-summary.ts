@@ -42,14 +42,20 @@ export const FITTED_MODELS: readonly ModelName[] = ["mstl-ets", "prophet"];
 
 /** Combines all candidates into what recommendLimit needs. */
 export function summarizeForecast(series: PreparedSeries, candidates: readonly CandidateForecast[], settings: ForecastSettings): { summary: ForecastSummary; choice: PeakChoice } {
-  const historyDays = (series.raw.length * series.stepSeconds) / DAY_SECONDS;
+  // History counts observed steps only: filled-in gaps are not evidence.
+  const observed = series.imputed.reduce((n, m) => n + (m ? 0 : 1), 0);
+  const historyDays = (observed * series.stepSeconds) / DAY_SECONDS;
+  let trailingMissing = 0;
+  while (trailingMissing < series.imputed.length && series.imputed[series.imputed.length - 1 - trailingMissing]) trailingMissing++;
+  const staleHours = (trailingMissing * series.stepSeconds) / 3600;
+  const stale = staleHours > settings.maxStaleHours ? `no data for the last ${staleHours.toFixed(1)}h` : undefined;
   const week = Math.round((7 * DAY_SECONDS) / series.stepSeconds);
   const lastWeekCleanPeak = Math.max(0, maxOf(series.clean, series.raw.length - week).value);
   const originMs = series.startMs + series.raw.length * series.stepSeconds * 1000;
   const byDayType = settings.calibrateByDayType && settings.horizonHours <= 24;
   const choice = choosePeakEstimate(candidates, settings.quantile, MIN_BACKTEST_ORIGINS, settings.combine, byDayType ? originMs : undefined);
   if (choice.estimate !== undefined) {
-    return { summary: { stepSeconds: series.stepSeconds, lastWeekCleanPeak, historyDays, anomalies: series.anomalies, estimate: choice.estimate }, choice };
+    return { summary: { stepSeconds: series.stepSeconds, lastWeekCleanPeak, historyDays, anomalies: series.anomalies, estimate: choice.estimate, ...(stale ? { lowConfidenceReason: stale } : {}) }, choice };
   }
   const reason = `no model could be backtested (${choice.considered.map((c) => `${c.model}: ${c.rejected ?? "?"}`).join("; ") || "none configured"})`;
   // Without a backtest there is no calibration: a fixed prior ratio on the recent peak gives a
@@ -70,7 +76,7 @@ export function summarizeForecast(series: PreparedSeries, candidates: readonly C
     lastWeekCleanPeak,
     historyDays,
     anomalies: series.anomalies,
-    lowConfidenceReason: reason,
+    lowConfidenceReason: stale ?? reason,
     ...(estimate ? { estimate } : {}),
   };
   return { summary, choice };

@@ -29,6 +29,8 @@ export interface ForecastSettings {
   readonly ceiling: number;
   /** Less clean history than this keeps the current limit (low confidence). */
   readonly minHistoryDays: number;
+  /** The last this many hours without any data (all filled in) keeps the current limit. */
+  readonly maxStaleHours: number;
   /** Less history than this caps confidence at medium. */
   readonly fullHistoryDays: number;
   /** History used for fitting; older samples are ignored. */
@@ -76,6 +78,7 @@ export const DEFAULT_FORECAST_SETTINGS: ForecastSettings = Object.freeze({
   floor: 1,
   ceiling: 4_294_967_295,
   minHistoryDays: 3,
+  maxStaleHours: 6,
   fullHistoryDays: 14,
   maxHistoryDays: 21,
   calibrationOrigins: 14,
