@@ -1,7 +1,7 @@
 /**
  * The whole TrendMaster system as a user meets it, started once per test file: the kube-apiserver
- * stand-in honouring the Helm chart's webhook configurations (rendered by the real helm), the real
- * webhook process behind them, a real Prometheus with backfilled traffic, the real forecaster
+ * stand-in honouring the Helm chart's webhook configurations and RBAC (rendered by the real helm),
+ * the real webhook process behind them, a real Prometheus with backfilled traffic, the real forecaster
  * (`trendmaster run --once` / `trendmaster forecaster`), a Slack stand-in, and the real kubectl.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
-import { objectsOfKind, renderChart, RELEASE_NAME, RELEASE_NAMESPACE } from "../chart/render.js";
+import { chartAuthorizer } from "../chart/rbac-authorizer.js";
+import { objectsOfKind, renderChart, RELEASE_NAME, RELEASE_NAMESPACE, type KubeObject } from "../chart/render.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
 import { runKubectl, type KubectlOptions, type KubectlResult } from "../support/kubectl.js";
 import { findPrometheusBinaries, freeLoopbackPort, type RunningPrometheus } from "../support/prometheus-server.js";
@@ -62,11 +63,9 @@ export interface TrendMasterSystem {
   runForecasterOnce(args?: readonly string[], env?: Readonly<Record<string, string>>): Promise<CliResult>;
   /** `trendmaster forecaster` (the Deployment's process) with the same settings. */
   startForecaster(args: readonly string[], env?: Readonly<Record<string, string>>): TrendmasterProcess;
-  /** Environment of a forecaster process (PROMETHEUS_URL, KUBECONFIG, settings ...). */
-  forecasterEnv(extra?: Readonly<Record<string, string>>): Record<string, string>;
-  /** The webhook process now serving (undefined while stopped). */
-  webhook(): TrendmasterProcess | undefined;
+  /** Starts the webhook process again after stopWebhook (the system starts with one running). */
   startWebhook(): Promise<TrendmasterProcess>;
+  /** Stops the webhook process: the apiserver's calls to it are then refused (an outage). */
   stopWebhook(): Promise<void>;
   /** Waits until the webhook has read forecast generation `generation` from the cache ConfigMap. */
   webhookHasForecast(generation: number): Promise<void>;
@@ -103,7 +102,7 @@ export async function missingPrerequisite(): Promise<string | undefined> {
   return undefined;
 }
 
-/** The settings file both processes read, as the chart's settings ConfigMap mounts it. */
+/** The one settings file both processes read, laid out as the chart's settings ConfigMap (docs/settings.md). */
 function settingsYaml(mode: WebhookMode, slack: SlackApiStandIn, slackTokenFile: string, days: number, metricsPort: number): string {
   return `ratelimitConfig:
   namespace: istio-system
@@ -142,11 +141,11 @@ slack:
 }
 
 /** The chart's webhook configurations with the caBundle cert-manager's cainjector would set. */
-async function renderWebhookConfigurations(caBundle: string): Promise<{ mutating: V1MutatingWebhookConfiguration[]; validating: V1ValidatingWebhookConfiguration[] }> {
-  const objects = await renderChart();
+function webhookConfigurations(objects: readonly KubeObject[], caBundle: string): { mutating: V1MutatingWebhookConfiguration[]; validating: V1ValidatingWebhookConfiguration[] } {
   const withCa = <T extends { webhooks?: Array<{ clientConfig: { caBundle?: string } }> }>(configuration: T): T => {
-    for (const webhook of configuration.webhooks ?? []) webhook.clientConfig.caBundle = caBundle;
-    return configuration;
+    const copy = structuredClone(configuration);
+    for (const webhook of copy.webhooks ?? []) webhook.clientConfig.caBundle = caBundle;
+    return copy;
   };
   return {
     mutating: objectsOfKind(objects, "MutatingWebhookConfiguration").map((o) => withCa(o as unknown as V1MutatingWebhookConfiguration)),
@@ -192,16 +191,22 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     const keyFile = join(work, "tls.key");
     await writeFile(certFile, serving.certPem);
     await writeFile(keyFile, serving.keyPem, { mode: 0o600 });
-    const rendered = await renderWebhookConfigurations(Buffer.from(authority.certPem).toString("base64"));
+    const chart = await renderChart();
+    // Service accounts get what the chart's RBAC grants them; people get what their own roles would.
+    const chartRbac = chartAuthorizer(chart);
 
     let webhookPort = 0;
     let webhookCutOffFromCache = false;
     const api = await startKubeApiStandIn({
       users: Object.values(USERS).map((user) => ({ name: user.name, groups: [...user.groups] })),
       namespaces: ["default", "kube-system", "istio-system", RELEASE_NAMESPACE],
-      authorize: ({ user, resource, namespace }) => !(webhookCutOffFromCache && user.username === USERS.webhook.name && resource === "configmaps" && namespace === RELEASE_NAMESPACE),
+      authorize: (attributes) => {
+        const { user, resource, namespace } = attributes;
+        if (webhookCutOffFromCache && user.username === USERS.webhook.name && resource === "configmaps" && namespace === RELEASE_NAMESPACE) return false;
+        return user.username.startsWith("system:serviceaccount:") ? chartRbac(attributes) : true;
+      },
       // The Service trendmaster-ai in the release namespace is wherever the webhook process listens now.
-      admission: { ...rendered, resolveService: ({ namespace, name }) => (namespace === RELEASE_NAMESPACE && name === RELEASE_NAME && webhookPort !== 0 ? { host: "127.0.0.1", port: webhookPort } : undefined) },
+      admission: { ...webhookConfigurations(chart, Buffer.from(authority.certPem).toString("base64")), resolveService: ({ namespace, name }) => (namespace === RELEASE_NAMESPACE && name === RELEASE_NAME && webhookPort !== 0 ? { host: "127.0.0.1", port: webhookPort } : undefined) },
     });
     cleanups.push(() => api.stop());
     const slack = await startSlackApiStandIn();
@@ -240,8 +245,8 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     const stopWebhook = async (): Promise<void> => {
       const running = webhook;
       webhook = undefined;
+      // webhookPort stays: the Service still points at the dead endpoint, so calls are refused.
       await running?.stop();
-      // A stopped webhook is a dead endpoint, not an unknown Service: connections are refused.
     };
     cleanups.push(stopWebhook);
     await startWebhook();
@@ -281,8 +286,6 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
       },
       runForecasterOnce: (args = [], env = {}) => runTrendmaster(["run", "--once", ...args], forecasterEnv(env)),
       startForecaster: (args, env = {}) => startTrendmaster(["forecaster", ...args], forecasterEnv(env)),
-      forecasterEnv,
-      webhook: () => webhook,
       startWebhook,
       stopWebhook,
       async webhookHasForecast(generation) {
@@ -311,12 +314,12 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
         await running.waitForLine(new RegExp(`"msg":"webhook mode changed"`), 10_000, from);
       },
       async stop() {
-        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+        for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
       },
     };
     return system;
   } catch (error) {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
     throw error;
   }
 }
