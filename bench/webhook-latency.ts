@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     console.log(`throughput: ${(share * 100).toFixed(0)}% of the bare server (target >= 50%: ${share >= 0.5 ? "met" : "NOT met"}); by server CPU per request: ${((bareMax.serverCpuMsPerRequest / hookMax.serverCpuMsPerRequest) * 100).toFixed(0)}%`);
     console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores (the client runs on the same cores)`);
   } finally {
-    for (const child of children) child.kill("SIGTERM");
+    // Let the servers exit before their files go (the webhook would log their disappearance).
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : (child.once("exit", resolve), child.kill("SIGTERM"))))));
     pki.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
