@@ -115,8 +115,10 @@ async function measure(prometheusUrl: string, kubeconfig: string): Promise<void>
     const rssBefore = process.memoryUsage().rss;
     const runtime = await createRuntime(built.config, { clock: new FakeClock(END_MS), notifier: new RecordingNotifier(), log, metrics: new ForecasterMetrics(200, { defaultMetrics: false }), ...(args.engine === "none" ? { forecaster: new TableForecaster({}) } : {}) });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = await runLeasedCycle(runtime);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (result.kind !== "ran") throw new Error(`Lease held by ${result.holder}`);
     let last = t0;
     for (const [message, at] of phases) {
@@ -129,7 +131,7 @@ async function measure(prometheusUrl: string, kubeconfig: string): Promise<void>
     const cacheBytes = Buffer.byteLength(JSON.stringify({ ...cache?.data, ...cache?.binaryData }));
     await runtime.close();
     console.log(summarizeCycle(result.report));
-    console.log(`cycle wall time ${seconds.toFixed(1)} s (target < 120 s); peak RSS ${peakRssMiB.toFixed(0)} MiB (the forecaster process, worker threads included; ${(rssBefore / 1048576).toFixed(0)} MiB before the cycle; target < 512 MiB); cache ConfigMap ${(cacheBytes / 1024).toFixed(0)} KiB`);
+    console.log(`cycle wall time ${seconds.toFixed(1)} s (target < 120 s), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over all threads, machine load ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores; peak RSS ${peakRssMiB.toFixed(0)} MiB (the forecaster process, worker threads included; ${(rssBefore / 1048576).toFixed(0)} MiB before the cycle; target < 512 MiB); cache ConfigMap ${(cacheBytes / 1024).toFixed(0)} KiB`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -60,6 +60,8 @@ export interface ForecasterConfig {
   readonly workers: number;
   /** Rules fetched and forecast per chunk (bounds memory: two chunks of series at most). */
   readonly fetchChunkRules: number;
+  /** Fresh forecast workers after this many rules (their WASM memory only grows); 0: never. */
+  readonly recycleWorkersEveryRules: number;
   readonly metrics: { readonly port: number; readonly maxRuleSeries: number };
   readonly effectiveness: EffectivenessConfig;
   /** Absent: no Slack configured (alerts are logged only). */
@@ -146,7 +148,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const f = top.section("forecaster", [
     "prometheus", "sourceDir", "historyDays", "stepSeconds", "forecast", "overrides", "minConfidenceToApply", "history", "maxConflictRetries",
-    "lease", "scheduleJitterSeconds", "runOnStart", "workers", "fetchChunkRules", "metrics", "effectiveness",
+    "lease", "scheduleJitterSeconds", "runOnStart", "workers", "fetchChunkRules", "recycleWorkersEveryRules", "metrics", "effectiveness",
   ]);
   const historySection = f.section("history", ["keep", "namePrefix"]);
   const history = { namespace: podNamespace, keep: historySection.number("keep", 20, { min: 1, max: 1000, integer: true }), namePrefix: historySection.string("namePrefix", "trendmaster-history", checkName) };
@@ -187,6 +189,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const runOnStart = f.boolean("runOnStart", false);
   const workers = f.number("workers", Math.max(1, inputs.cores ?? 1), { min: 1, max: 64, integer: true });
   const fetchChunkRules = f.number("fetchChunkRules", 100, { min: 1, max: 100_000, integer: true });
+  const recycleWorkersEveryRules = f.number("recycleWorkersEveryRules", 250, { min: 0, integer: true });
   const m = f.section("metrics", ["port", "maxRuleSeries"]);
   const metrics = { port: m.number("port", 9090, { min: 0, max: 65535, integer: true }), maxRuleSeries: m.number("maxRuleSeries", 200, { min: 0, max: 10_000, integer: true }) };
   const e = f.section("effectiveness", ["enabled", "overLimitMetric", "totalHitsMetric", "keyLabels", "windowHours"]);
@@ -203,7 +206,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   if (problems.length > 0) return { ok: false, problems };
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart,
-    traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, metrics, effectiveness,
+    traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
     ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
   };
   return { ok: true, config: deepFreeze(config) };

@@ -17,6 +17,7 @@ import { FileTrafficSource } from "./io/file-source.js";
 import { startHttpServer, type RunningHttpServer } from "./io/http-server.js";
 import { KubeLeaseStore, StoreLeaseLock, type LeaseLock, type LeaseStore } from "./io/lease.js";
 import { createLogger } from "./io/logger.js";
+import { RecyclingForecaster } from "./io/recycling-forecaster.js";
 import { ForecasterMetrics } from "./io/metrics.js";
 import { createPrometheusTrafficSource } from "./io/prometheus-source.js";
 import { silentNotifier, SlackNotifier, type Notifier } from "./io/slack.js";
@@ -100,7 +101,8 @@ export async function createRuntime(config: ForecasterConfig, parts: RuntimePart
   }
   let forecaster = parts.forecaster;
   if (forecaster === undefined) {
-    const engine = createForecastEngine({ workers: config.workers });
+    const every = config.recycleWorkersEveryRules;
+    const engine = every > 0 ? new RecyclingForecaster(() => createForecastEngine({ workers: config.workers }), every) : createForecastEngine({ workers: config.workers });
     closers.push(() => engine.close());
     forecaster = engine;
   }
