@@ -157,6 +157,8 @@ descriptors:
     const decision = decide("mutate", { "config.yaml": anchored });
     expect(decision.response.allowed).toBe(false);
     expect(decision.response.status?.code).toBe(422);
+    expect(decision.response.warnings).toBeUndefined();
+    expect(decision.response.patch).toBeUndefined();
     expect(decision.response.status?.message).toBe(
       "PARTNER=acme/PATH=/x: 1000/minute is outside the guardrail band [4200, 16000] and cannot be clamped: requests_per_unit is shared with other rules through a YAML anchor or merge key; change it by hand (or use trendmaster.io/override-reason)",
     );

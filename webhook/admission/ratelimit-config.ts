@@ -100,78 +100,84 @@ function admittedObject(object: unknown, configMap: ConfigMapObject, edits: Read
   return edited;
 }
 
+/** What checking the limits against the forecast gave: the edits to make and what to say about them. */
+interface LimitCheck {
+  readonly warnings: string[];
+  readonly audit: Record<string, string>;
+  /** New text per config file (enforce mode). */
+  readonly edits: Map<string, string>;
+  readonly clamps: Clamp[];
+  wouldClamps: readonly Clamp[];
+  /** Clamps the text does not allow (a limit shared through an anchor...): the write is denied. */
+  refusals: string[];
+  override?: AdmissionOutcome["override"];
+  unguarded?: AdmissionOutcome["unguarded"];
+}
+
+/** Check a loaded config's limits against the forecast: clamp (enforce) or say what would be clamped (audit). */
+function checkLimits(request: AdmissionRequest, context: AdmissionContext, { configMap, files, loaded }: Loaded): LimitCheck {
+  const { policy } = context;
+  const check: LimitCheck = { warnings: [], audit: { mode: policy.mode }, edits: new Map(), clamps: [], wouldClamps: [], refusals: [] };
+  const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+  if (trust.cache) check.audit["forecast-generation"] = String(trust.cache.generation);
+  if (!trust.trusted) {
+    check.warnings.push(trust.warning);
+    check.audit.unguarded = trust.warning;
+    check.unguarded = trust.reason;
+    return check;
+  }
+  const plan = context.derive.planClamps(loaded, trust.cache);
+  check.warnings.push(...plan.skipped);
+  const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
+  if (glass.kind !== "none") check.override = { glass, outsideBand: plan.clamps };
+  if (glass.kind === "accepted") {
+    check.warnings.push(`break-glass by ${glass.user}: limits admitted unclamped (${glass.reason})`);
+    check.audit["override-user"] = glass.user;
+    check.audit["override-reason"] = glass.reason;
+    if (plan.clamps.length > 0) check.audit["override-outside-band"] = clampList(plan.clamps);
+    return check;
+  }
+  if (glass.kind === "refused") {
+    check.warnings.push(`trendmaster.io/override-reason ignored: ${glass.user} is not on the break-glass allow-list`);
+    check.audit["override-refused"] = glass.user;
+  }
+  if (policy.mode === "audit") {
+    check.wouldClamps = plan.clamps;
+    check.warnings.push(...plan.clamps.map((c) => `audit mode, not applied: ${clampMessage(c)}`));
+    if (plan.clamps.length > 0) check.audit["would-clamp"] = clampList(plan.clamps);
+    return check;
+  }
+  check.refusals = applyClamps(files, plan.clamps, loaded, check.edits, check.clamps, context.derive);
+  if (check.refusals.length > 0) return check; // denied: nothing is clamped
+  check.warnings.push(...check.clamps.map(clampMessage));
+  if (check.clamps.length > 0) check.audit.clamped = clampList(check.clamps);
+  return check;
+}
+
 /**
  * Mutate ratelimit-config. Enforce: clamp every limit outside its band, a warning per clamp.
  * Audit: admit unchanged, with the warnings enforce would give. Both stamp the guarded digest.
  * A config that does not load passes through stamped: validate denies it with the loader's text.
  */
 export function mutateRateLimitConfig(request: AdmissionRequest, context: AdmissionContext): AdmissionDecision {
-  const { policy } = context;
   if (!isWrite(request)) return { response: buildAllowResponse(request.uid), outcome: { verdict: "allowed", guarded: true, ...NOTHING } };
   const read = loadObject(request, context);
   if ("problem" in read) return unreadable(request, context, read.problem);
-  const { configMap, files, loaded } = read;
-  const warnings: string[] = [];
-  const audit: Record<string, string> = { mode: policy.mode };
-  const edits = new Map<string, string>();
-  const clamps: Clamp[] = [];
-  let wouldClamps: readonly Clamp[] = [];
-  let override: AdmissionOutcome["override"];
-  let unguarded: AdmissionOutcome["unguarded"];
-  if (loaded.ok) {
-    const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
-    if (trust.cache) audit["forecast-generation"] = String(trust.cache.generation);
-    if (!trust.trusted) {
-      warnings.push(trust.warning);
-      audit.unguarded = trust.warning;
-      unguarded = trust.reason;
-    } else {
-      const plan = context.derive.planClamps(loaded, trust.cache);
-      warnings.push(...plan.skipped);
-      const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
-      if (glass.kind === "accepted") {
-        override = { glass, outsideBand: plan.clamps };
-        warnings.push(`break-glass by ${glass.user}: limits admitted unclamped (${glass.reason})`);
-        audit["override-user"] = glass.user;
-        audit["override-reason"] = glass.reason;
-        if (plan.clamps.length > 0) audit["override-outside-band"] = clampList(plan.clamps);
-      } else {
-        if (glass.kind === "refused") {
-          override = { glass, outsideBand: plan.clamps };
-          warnings.push(`trendmaster.io/override-reason ignored: ${glass.user} is not on the break-glass allow-list`);
-          audit["override-refused"] = glass.user;
-        }
-        if (policy.mode === "audit") {
-          wouldClamps = plan.clamps;
-          warnings.push(...plan.clamps.map((c) => `audit mode, not applied: ${clampMessage(c)}`));
-          if (plan.clamps.length > 0) audit["would-clamp"] = clampList(plan.clamps);
-        } else {
-          const refusals = applyClamps(files, plan.clamps, loaded, edits, clamps, context.derive);
-          if (refusals.length > 0) {
-            return {
-              response: buildDenyResponse(request.uid, refusals.join("\n"), 422, { warnings, auditAnnotations: audit }),
-              outcome: { verdict: "denied", guarded: true, ...NOTHING, ...(override ? { override } : {}) },
-            };
-          }
-          warnings.push(...clamps.map(clampMessage));
-          if (clamps.length > 0) audit.clamped = clampList(clamps);
-        }
-      }
-    }
+  const check: LimitCheck = read.loaded.ok
+    ? checkLimits(request, context, read)
+    : { warnings: [], audit: { mode: context.policy.mode }, edits: new Map(), clamps: [], wouldClamps: [], refusals: [] };
+  const noted = { ...(check.override ? { override: check.override } : {}), ...(check.unguarded ? { unguarded: check.unguarded } : {}) };
+  if (check.refusals.length > 0) {
+    return {
+      response: buildDenyResponse(request.uid, check.refusals.join("\n"), 422, { warnings: check.warnings, auditAnnotations: check.audit }),
+      outcome: { verdict: "denied", guarded: true, ...NOTHING, ...noted },
+    };
   }
-  const operations = diffObjects(request.object, admittedObject(request.object, configMap, edits, context.derive));
+  const operations = diffObjects(request.object, admittedObject(request.object, read.configMap, check.edits, context.derive));
   const patch = operations.length > 0 ? context.derive.encodePatch(operations) : undefined;
   return {
-    response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings, auditAnnotations: audit }),
-    outcome: {
-      verdict: patch !== undefined && edits.size > 0 ? "patched" : "allowed",
-      guarded: true,
-      clamps,
-      wouldClamps,
-      loadErrors: [],
-      ...(override ? { override } : {}),
-      ...(unguarded ? { unguarded } : {}),
-    },
+    response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings: check.warnings, auditAnnotations: check.audit }),
+    outcome: { verdict: check.edits.size > 0 ? "patched" : "allowed", guarded: true, clamps: check.clamps, wouldClamps: check.wouldClamps, loadErrors: [], ...noted },
   };
 }
 
