@@ -53,8 +53,9 @@ export interface Calibration {
 /**
  * Conformal-style calibration of a peak forecast. With n pairs the split-conformal quantile is the
  * ceil((n+1)q)-th smallest ratio; n is small (a few weeks of days), so that order statistic does not
- * exist at q = 0.95 below 19 pairs. We then take the larger of the largest ratio and a log-normal
- * prediction bound (mean + z_q sd sqrt(1 + 1/n) of the log ratios), which widens as n shrinks.
+ * exist at q = 0.95 below 19 pairs. We then use a log-normal prediction bound (mean + z_q sd
+ * sqrt(1 + 1/n) of the log ratios), which widens as n shrinks. (Also taking at least the largest
+ * ratio seen was measured: same days exceeded, looser limits; see docs/forecast-formula.md.)
  */
 export function calibrateRatios(pairs: readonly BacktestPair[], q: number): Calibration | undefined {
   const usable = pairs.filter((p) => p.forecast > 0 && Number.isFinite(p.forecast) && p.actual >= 0);
@@ -64,10 +65,10 @@ export function calibrateRatios(pairs: readonly BacktestPair[], q: number): Cali
   const n = ratios.length;
   const sorted = [...ratios].sort((a, b) => a - b);
   const k = Math.ceil((n + 1) * q);
-  const empirical = k <= n ? sorted[k - 1]! : sorted[n - 1]!;
+  const empirical = sorted[Math.min(k, n) - 1]!;
   const logs = ratios.map(Math.log);
   const parametric = Math.exp(mean(logs) + normalQuantile(q) * standardDeviation(logs) * Math.sqrt(1 + 1 / n));
-  const quantileRatio = k <= n ? empirical : Math.max(empirical, parametric);
+  const quantileRatio = k <= n ? empirical : parametric;
   const medianRatio = median(ratios);
   const meanHeadroom = mean(usable.map((p) => (p.forecast * quantileRatio) / Math.max(p.actual, 1e-9)));
   return { quantileRatio, medianRatio, meanHeadroom, pairs: n };
