@@ -75,6 +75,17 @@ describeWithSystem(`manual kubectl edits through the webhook${missing === undefi
     expect((await system.storedConfig()).text).toBe(expected);
   });
 
+  it("`kubectl get -o json | … | kubectl replace`: the full-object PUT is clamped the same way", async () => {
+    const acme = ruleForecast(cache, ACME);
+    const got = await system.kubectl("bob", ["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "json"]);
+    const object = JSON.parse(got.stdout) as { data: Record<string, string> };
+    const written = withLimit(object.data["config.yaml"] as string, "acme", 10);
+    object.data["config.yaml"] = written;
+    const result = await system.kubectl("bob", ["replace", "-f", "-"], { stdin: JSON.stringify(object) });
+    expect(result).toEqual({ code: 0, stdout: "configmap/ratelimit-config replaced\n", stderr: `Warning: ${raisedWarning(acme, 10)}\n` });
+    expect((await system.storedConfig()).text).toBe(withLimit(written, "acme", acme.band.min));
+  });
+
   it("an invalid config is denied with the ratelimit loader's message, and nothing is stored", async () => {
     const before = await system.storedConfig();
     const written = before.text.replace("unit: minute\n      requests_per_unit:", "unit: hours\n      requests_per_unit:");

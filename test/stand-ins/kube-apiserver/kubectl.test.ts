@@ -67,6 +67,20 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
     expect(patchRequest?.contentType).toBe("application/strategic-merge-patch+json");
   });
 
+  it("applies client-side after a replace that saved resourceVersion in the last-applied annotation", async () => {
+    const manifest = (value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: replaced-then-applied\ndata:\n  limit: "${value}"\n`;
+    expect((await run(["apply", "-f", "-"], manifest("1"))).code).toBe(0);
+    // replace keeps last-applied in step with the whole object it sends, resourceVersion and uid included.
+    const replaced = await run(["replace", "-f", "-"], (await run(["get", "configmap", "replaced-then-applied", "-o", "yaml"])).stdout.replace('limit: "1"', 'limit: "2"'));
+    expect(replaced).toMatchObject({ code: 0 });
+    expect(api.getObject("configmaps", "default", "replaced-then-applied")?.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]).toContain('"resourceVersion"');
+    // So apply's patch says `"resourceVersion": null, "uid": null`: no precondition, the identity kept.
+    expect(await run(["apply", "-f", "-"], manifest("3"))).toMatchObject({ code: 0, stdout: "configmap/replaced-then-applied configured\n" });
+    const stored = api.getObject("configmaps", "default", "replaced-then-applied");
+    expect(stored?.data).toEqual({ limit: "3" });
+    expect(stored?.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it("replaces an edited copy, and refuses a stale one with the Conflict message", async () => {
     await run(["create", "configmap", "edited", "--from-literal=limit=1"]);
     const original = (await run(["get", "configmap", "edited", "-o", "yaml"])).stdout;

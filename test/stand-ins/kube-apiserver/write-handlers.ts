@@ -131,7 +131,10 @@ export class WriteHandlers {
         return failed(badRequest(`the name of the object (${candidate.metadata.name ?? ""}) does not match the name on the URL (${name})`), attempt.warnings);
       }
       // A resourceVersion inside the patch is a precondition, checked against the stored object.
-      if (candidate.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      // One the patch removes (kubectl apply after a replace: `"resourceVersion": null`) leaves
+      // none, and the update is unconditional, as GuaranteedUpdate makes it for a version of 0.
+      const patchedVersion = candidate.metadata.resourceVersion ?? "";
+      if (patchedVersion !== "" && patchedVersion !== current.metadata.resourceVersion) {
         return failed(conflict(request.resource, name, OPTIMISTIC_LOCK_MESSAGE), attempt.warnings);
       }
       return this.admitAndUpdate(attempt, candidate, current);
