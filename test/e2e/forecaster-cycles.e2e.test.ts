@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { configDataDigest } from "../../ratelimit/digest.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { RELEASE_NAMESPACE } from "../chart/render.js";
+import type { CliResult } from "./cli-process.js";
 import { startGatedProxy } from "./gated-proxy.js";
 import { limitOf, raisedWarning, ruleForecast, withLimit } from "./ratelimit-config-text.js";
 import { configMapManifest, missingPrerequisite, startTrendMasterSystem, USERS, type TrendMasterSystem } from "./system.js";
@@ -90,7 +91,7 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
 
     // The webhook misses generation 2: its watch of the cache ends and it cannot re-read it.
     const reconnect = system.cutWebhookOffFromForecastCache();
-    let cycle;
+    let cycle: CliResult;
     try {
       cycle = await system.runForecasterOnce();
     } finally {
