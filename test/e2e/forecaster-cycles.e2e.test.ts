@@ -10,6 +10,7 @@ import { RELEASE_NAMESPACE } from "../chart/render.js";
 import type { CliResult } from "./cli-process.js";
 import { startGatedProxy } from "./gated-proxy.js";
 import { limitOf, raisedWarning, ruleForecast, withLimit } from "./ratelimit-config-text.js";
+import { waitFor } from "./wait-for.js";
 import { configMapManifest, missingPrerequisite, startTrendMasterSystem, USERS, type TrendMasterSystem } from "./system.js";
 
 const missing = await missingPrerequisite();
@@ -183,13 +184,3 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     }
   });
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

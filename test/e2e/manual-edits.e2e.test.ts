@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { configDataDigest } from "../../ratelimit/digest.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { limitOf, raisedWarning, ruleForecast, withLimit } from "./ratelimit-config-text.js";
+import { waitFor } from "./wait-for.js";
 import { configMapManifest, missingPrerequisite, startTrendMasterSystem, type TrendMasterSystem, type UserKey } from "./system.js";
 
 const missing = await missingPrerequisite();
@@ -133,13 +134,19 @@ describeWithSystem(`manual kubectl edits through the webhook${missing === undefi
     expect((await system.storedConfig()).text).toBe(withLimit(written, "acme", acme.band.min));
   });
 
-  it("break-glass by the on-call group: admitted unclamped, and kubectl says who broke the glass and why", async () => {
+  it("break-glass by the on-call group: admitted unclamped, kubectl says who broke the glass and why, Slack is told", async () => {
+    const acme = ruleForecast(cache, ACME);
     const written = withLimit((await system.storedConfig()).text, "acme", 20);
     const result = await apply("alice", written, { annotations: { "trendmaster.io/override-reason": "INC-4711 partner launch" } });
     expect(result).toEqual({ code: 0, stdout: "configmap/ratelimit-config configured\n", stderr: "Warning: break-glass by alice@example.com: limits admitted unclamped (INC-4711 partner launch)\n" });
     const stored = await system.storedConfig();
     expect(stored.text).toBe(written);
     expect(stored.annotations["trendmaster.io/override-reason"]).toBe("INC-4711 partner launch");
+    const notice = await waitFor("the break-glass notice in Slack", async () => system.slack.messages.find((m) => m.text.includes("Break-glass write")), 10_000);
+    expect(notice).toMatchObject({
+      channel: "#rate-limits",
+      text: `:rotating_light: Break-glass write to istio-system/ratelimit-config by alice@example.com: INC-4711 partner launch\nPARTNER=acme: 20/minute (band ${acme.band.min}-${acme.band.max})`,
+    });
   });
 });
 
