@@ -116,7 +116,14 @@ async function main(): Promise<number> {
     say("");
     say("Try a guarded edit: set a limit below its band and watch the webhook raise it (kubectl prints why):");
     say(`  KUBECONFIG=${relative(process.cwd(), kubeconfig)} ${relative(process.cwd(), kubectl)} edit configmap ratelimit-config -n istio-system`);
-    say(`  (or non-interactively: ... ${relative(process.cwd(), kubectl)} apply -f ${relative(process.cwd(), example)})`);
+    say("or re-apply the stale limits from Git, as an ArgoCD sync would:");
+    say(`  KUBECONFIG=${relative(process.cwd(), kubeconfig)} ${relative(process.cwd(), kubectl)} apply -f ${relative(process.cwd(), example)}`);
+    say("");
+    say("More to try in another shell, against this running demo:");
+    say(`  export KUBECONFIG=${relative(process.cwd(), kubeconfig)} POD_NAMESPACE=${NAMESPACE} TRENDMASTER_SETTINGS=${relative(process.cwd(), settings)}`);
+    say("  npx trendmaster history                                                  # the revisions kept before each change");
+    say(`  npx trendmaster run --once --dry-run --source-dir ${relative(process.cwd(), trafficDir)}   # what the next cycle would change`);
+    say("  npx trendmaster rollback                                                 # restore the previous revision, byte for byte");
     if (exitAfterCycle) return 0;
     say("\nServing until Ctrl-C.");
     await new Promise<void>((resolve) => {
