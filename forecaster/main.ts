@@ -155,7 +155,13 @@ export async function runLeasedCycle(runtime: ForecasterRuntime, signal?: AbortS
 
 /** `trendmaster run --once`: exit 0 when the cycle did its job, 1 when it failed, 75 when the Lease was held. */
 export async function runOnce(runtime: ForecasterRuntime, print: (text: string) => void, signal?: AbortSignal): Promise<{ exitCode: number; report?: CycleReport }> {
-  const result = await runLeasedCycle(runtime, signal);
+  let result: LeasedCycle;
+  try {
+    result = await runLeasedCycle(runtime, signal);
+  } catch (error) {
+    print(`no cycle run: ${(error as Error).message}\n`);
+    return { exitCode: 1 };
+  }
   if (result.kind === "skipped") {
     print(`another forecaster holds the Lease (${result.holder}): no cycle run; retry later\n`);
     return { exitCode: EXIT_LEASE_HELD };

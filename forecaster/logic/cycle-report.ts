@@ -97,6 +97,11 @@ export function formatCycleReport(report: CycleReport): string {
   const parts = [summarizeCycle(report), report.fetchSummary];
   if (report.guard?.status === "unguarded") parts.push(`UNGUARDED CHANGE: ${report.target} data does not match the webhook's stamp (last written by ${report.guard.writtenBy} at ${report.guard.writtenAt || "?"})`);
   if (report.changes.length > 0) parts.push("", report.dryRun ? "changes (dry run, not applied):" : "changes:", changesTable(report.changes, 1000));
+  const notChanged = report.plan?.rules.filter((r) => r.state === "low-confidence" || r.state === "failed" || r.state === "unmapped") ?? [];
+  if (notChanged.length > 0) {
+    parts.push("", "limits kept (low confidence, failed or unmapped):", ...notChanged.slice(0, 50).map((r) => `  ${r.fullKey} ${r.current}/${r.unit} [${r.state}]: ${r.reason}`));
+    if (notChanged.length > 50) parts.push(`  ... and ${notChanged.length - 50} more`);
+  }
   if (report.skipped.length > 0) parts.push("", "skipped:", ...report.skipped.map((s) => `  ${s.fullKey}: ${s.reason}`));
   if (report.historyRevision !== undefined) parts.push(`previous content saved as history revision ${report.historyRevision}`);
   if (report.diff !== "") parts.push("", report.diff.trimEnd());
