@@ -112,6 +112,14 @@ describeWithKubectl("forecaster processes against the kube-apiserver stand-in", 
     }
   }, 60_000);
 
+  it("two `run --once` Jobs at the same time: one runs the cycle, the other exits 75", async () => {
+    await writeFile(join(work, "settings.yaml"), "forecaster:\n  workers: 1\n");
+    const jobs = [0, 1].map(() => startCli(["run", "--once", "--dry-run", "--source-dir", join(work, "traffic")], env({ LOG_LEVEL: "warn" })));
+    const codes = await Promise.all(jobs.map((j) => j.exited));
+    expect(codes.slice().sort()).toEqual([0, 75]);
+    expect(jobs[codes.indexOf(75)]?.output()).toMatch(/another forecaster holds the Lease \(.+\): no cycle run; retry later/);
+  }, 60_000);
+
   it("`forecaster`: serves /healthz /readyz /metrics, runs a cycle, exits 0 on SIGTERM and hands the Lease back", async () => {
     const port = await freeLoopbackPort();
     await writeFile(join(work, "settings.yaml"), `forecaster:\n  workers: 1\n  metrics: {port: ${port}}\n  scheduleJitterSeconds: 0\n`);
