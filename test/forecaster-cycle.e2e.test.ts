@@ -51,6 +51,12 @@ kind: ConfigMap
 metadata:
   name: ratelimit-config
   namespace: istio-system
+  finalizers: ["example.com/keep-while-referenced"]
+  ownerReferences:
+    - apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      name: edge-ratelimits
+      uid: 6f1c2b9e-6a53-4d7e-9d8a-2f6e3f1b0c11
 data:
   config.yaml: |
 ${CONFIG.split("\n").map((l) => (l === "" ? "" : `    ${l}`)).join("\n")}`;
@@ -166,6 +172,10 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
     const after = await stored();
     expect(after.text).toBe(CONFIG.replace("requests_per_unit: 100 ", "requests_per_unit: 200 ").replace("requests_per_unit: 5000", "requests_per_unit: 6000"));
     expect(after.annotations).toMatchObject({ "trendmaster.io/generation": "1", "trendmaster.io/rules-changed": '["edge.PARTNER_acme","edge.PARTNER_initech.PATH_/orders"]' });
+    // What the forecaster does not model survives its whole-object update.
+    const meta = JSON.parse((await k(["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "jsonpath={.metadata}"])).stdout) as { finalizers?: string[]; ownerReferences?: Array<{ name: string }> };
+    expect(meta.finalizers).toEqual(["example.com/keep-while-referenced"]);
+    expect(meta.ownerReferences?.map((o) => o.name)).toEqual(["edge-ratelimits"]);
     // kubectl's last-applied annotation is kept: a later `kubectl apply` still three-way merges.
     expect(after.annotations["kubectl.kubernetes.io/last-applied-configuration"]).toContain("ratelimit-config");
     const revisions = await k(["get", "configmaps", "-n", "trendmaster", "-l", "app.kubernetes.io/component=history", "-o", "jsonpath={.items[*].metadata.name}"]);

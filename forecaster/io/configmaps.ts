@@ -22,6 +22,11 @@ export interface ObjectMeta {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly managedFields?: readonly FieldManager[];
+  /**
+   * Every other metadata field as read (ownerReferences, finalizers, generateName...), sent back
+   * untouched: an update replaces the whole object, and what we do not model must not be lost.
+   */
+  readonly passthrough?: Readonly<Record<string, unknown>>;
 }
 
 /** A ConfigMap, our own plain-data type (client-node's classes stay in this file). */
@@ -29,7 +34,12 @@ export interface ConfigMapObject {
   readonly metadata: ObjectMeta;
   readonly data?: Readonly<Record<string, string>>;
   readonly binaryData?: Readonly<Record<string, string>>;
+  /** ConfigMap.immutable, kept as read. */
+  readonly immutable?: boolean;
 }
+
+/** Metadata fields ObjectMeta models; the rest travel in `passthrough`. */
+const MODELLED_METADATA = new Set(["name", "namespace", "resourceVersion", "uid", "creationTimestamp", "labels", "annotations", "managedFields"]);
 
 /** Kubernetes refused or failed a request; `status` is the HTTP status (0: no answer). */
 export class KubeRequestError extends Error {
@@ -110,6 +120,7 @@ export function fromV1ConfigMap(cm: V1ConfigMap, fallbackNamespace: string): Con
   const meta = cm.metadata ?? {};
   const managedFields = fromManagedFields(meta.managedFields);
   const creationTimestamp = isoTime(meta.creationTimestamp);
+  const passthrough = Object.fromEntries(Object.entries(meta).filter(([key, value]) => !MODELLED_METADATA.has(key) && value !== undefined));
   return {
     metadata: {
       name: meta.name ?? "",
@@ -120,9 +131,11 @@ export function fromV1ConfigMap(cm: V1ConfigMap, fallbackNamespace: string): Con
       ...(meta.labels !== undefined ? { labels: meta.labels } : {}),
       ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}),
       ...(managedFields !== undefined ? { managedFields } : {}),
+      ...(Object.keys(passthrough).length > 0 ? { passthrough } : {}),
     },
     ...(cm.data !== undefined ? { data: cm.data } : {}),
     ...(cm.binaryData !== undefined ? { binaryData: cm.binaryData } : {}),
+    ...(cm.immutable !== undefined ? { immutable: cm.immutable } : {}),
   };
 }
 
@@ -136,6 +149,7 @@ export function toV1ConfigMap(cm: ConfigMapObject): V1ConfigMap {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: {
+      ...(m.passthrough as V1ConfigMap["metadata"]),
       name: m.name,
       namespace: m.namespace,
       ...(m.resourceVersion !== undefined ? { resourceVersion: m.resourceVersion } : {}),
@@ -145,6 +159,7 @@ export function toV1ConfigMap(cm: ConfigMapObject): V1ConfigMap {
     },
     ...(cm.data !== undefined ? { data: { ...cm.data } } : {}),
     ...(cm.binaryData !== undefined ? { binaryData: { ...cm.binaryData } } : {}),
+    ...(cm.immutable !== undefined ? { immutable: cm.immutable } : {}),
   };
 }
 
