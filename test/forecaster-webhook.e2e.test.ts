@@ -1,7 +1,10 @@
 // The forecaster's own write through the real webhook: the cache is written before ratelimit-config,
 // and the write carries the generation it was computed from, so the webhook checks it against the
 // fresh bands, never a stale one. Built on the whole-system harness (test/e2e/system.ts).
-import { missingPrerequisite, startTrendMasterSystem, type TrendMasterSystem } from "./e2e/system.js";
+import { join } from "node:path";
+import { RELEASE_NAMESPACE } from "./chart/render.js";
+import { runTrendmaster } from "./e2e/cli-process.js";
+import { missingPrerequisite, startTrendMasterSystem, USERS, type TrendMasterSystem } from "./e2e/system.js";
 
 const missing = await missingPrerequisite();
 if (missing !== undefined) console.warn(`skipping forecaster/webhook e2e: ${missing}`);
@@ -53,4 +56,23 @@ describeWithSystem("forecaster writes through the webhook", () => {
     const third = await system.runForecasterOnce([], { DRY_RUN: "true" });
     expect(third.stdout).not.toContain("UNGUARDED");
   }, 120_000);
+
+  it("rollback goes through the webhook too: clamped unless a break-glass user gives a reason", async () => {
+    const band = (await system.forecastCache()).rules["edge.PARTNER_p0"]?.band;
+    expect(band !== undefined && band.min > 40).toBe(true); // revision 1's limit for p0 (40) is below today's band
+    const as = async (user: keyof typeof USERS) => ({
+      KUBECONFIG: await system.api.writeKubeconfig(system.work, USERS[user].name),
+      POD_NAMESPACE: RELEASE_NAMESPACE,
+      TRENDMASTER_SETTINGS: join(system.work, "settings.yaml"),
+      HOME: system.work,
+      LOG_LEVEL: "warn",
+    });
+    const clamped = await runTrendmaster(["rollback", "--to", "1"], await as("admin"));
+    expect(clamped.code).toBe(1);
+    expect(clamped.stderr).toContain("the admission webhook changed it (limits clamped to the forecast band)");
+    expect((await system.storedConfig()).text).toContain(`requests_per_unit: ${band?.min}}`);
+    const exact = await runTrendmaster(["rollback", "--to", "1", "--reason", "INC-42: restore pre-forecast limits"], await as("alice"));
+    expect({ code: exact.code, stderr: exact.stderr }).toMatchObject({ code: 0, stderr: "" });
+    expect((await system.storedConfig()).text).toBe(CONFIG);
+  }, 60_000);
 });
