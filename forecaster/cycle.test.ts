@@ -71,6 +71,15 @@ describe("runCycle", () => {
     expect(notifier.alerts[0]?.body).toContain("edge.PARTNER_acme");
   });
 
+  it("drops a break-glass reason left by an earlier write from its own write", async () => {
+    const { store, deps } = setup();
+    store.putAs("kubectl-edit", configMap(target.namespace, target.name, { "config.yaml": CONFIG }, { "trendmaster.io/override-reason": "INC-1", team: "edge" }));
+    await runCycle(deps, testCycleSettings());
+    const annotations = (await store.get(target.namespace, target.name))?.metadata.annotations ?? {};
+    expect(annotations["trendmaster.io/override-reason"]).toBeUndefined();
+    expect(annotations.team).toBe("edge");
+  });
+
   it("writes the cache before ratelimit-config, with bands that contain what it applies", async () => {
     const { store, deps } = setup();
     const order: string[] = [];

@@ -25,7 +25,7 @@ import type { Confidence, Recommendation } from "./logic/recommend.js";
 import type { ForecastSettings, RuleOverride } from "./logic/settings.js";
 import { configMapDiff } from "./logic/text-diff.js";
 import { checkGuarded, type GuardCheck } from "./logic/unguarded.js";
-import { applyAnnotations } from "./logic/write-annotations.js";
+import { applyAnnotations, writeAnnotations } from "./logic/write-annotations.js";
 import type { RuleSeries } from "./traffic.js";
 
 /** The forecast engine as the cycle uses it (forecaster/engine's ForecastEngine satisfies it). */
@@ -408,7 +408,7 @@ async function applyChanges(
     progress.historyRevision = await recordRevision(deps, settings, current, `${settings.writer} generation ${generation}`, describeLimitChanges(edit.applied), at);
     const { managedFields: _managed, ...metadata } = current.metadata;
     const next: ConfigMapObject = {
-      metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), ...applyAnnotations({ generation, appliedAt: at, rulesChanged, digest }) } },
+      metadata: { ...metadata, annotations: writeAnnotations(metadata.annotations, applyAnnotations({ generation, appliedAt: at, rulesChanged, digest })) },
       ...(edit.data ? { data: edit.data } : {}),
       ...(edit.binaryData ? { binaryData: edit.binaryData } : {}),
     };

@@ -12,7 +12,7 @@ import { recordRevision } from "./cycle.js";
 import type { Clock } from "./io/clock.js";
 import { configMapRef, isConflict, type ConfigMapObject, type ConfigMapStore } from "./io/configmaps.js";
 import { describeLimitChanges, historyEntries, historyLabelSelector, lastWriter, restoreRevision, type HistoryEntry, type HistorySettings } from "./logic/history.js";
-import { APPLIED_DIGEST_ANNOTATION, ROLLED_BACK_TO_ANNOTATION } from "./logic/write-annotations.js";
+import { APPLIED_DIGEST_ANNOTATION, ROLLED_BACK_TO_ANNOTATION, writeAnnotations } from "./logic/write-annotations.js";
 
 export interface HistoryDeps {
   readonly configMaps: ConfigMapStore;
@@ -108,12 +108,16 @@ export async function rollback(deps: HistoryDeps, scope: HistoryScope, request: 
     const changes = limitDifferences(current, entry);
     const at = deps.clock.now().toISOString();
     const savedAs = await recordRevision(deps, scope, current, `rollback to revision ${entry.revision} by ${request.actor}`, changes.length > 0 ? describeLimitChanges(changes) : "content restored (no limit differs)", at);
-    const next = restoreRevision(current, entry, {
-      [ROLLED_BACK_TO_ANNOTATION]: String(entry.revision),
-      [APPLIED_DIGEST_ANNOTATION]: entry.digest,
-      [ANNOTATIONS.appliedAt]: at,
-      ...(request.reason ? { [ANNOTATIONS.overrideReason]: request.reason } : {}),
-    });
+    const next = restoreRevision(
+      current,
+      entry,
+      writeAnnotations(current.metadata.annotations, {
+        [ROLLED_BACK_TO_ANNOTATION]: String(entry.revision),
+        [APPLIED_DIGEST_ANNOTATION]: entry.digest,
+        [ANNOTATIONS.appliedAt]: at,
+        ...(request.reason ? { [ANNOTATIONS.overrideReason]: request.reason } : {}),
+      }),
+    );
     try {
       const written = await deps.configMaps.replace(next);
       // The webhook may have clamped the restored limits to the forecast band.

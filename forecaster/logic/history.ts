@@ -169,12 +169,13 @@ export function revisionsToPrune(entries: readonly HistoryEntry[], keep: number)
 
 /**
  * ratelimit-config with a revision's content: data and binaryData exactly as recorded, metadata
- * (and its resourceVersion, for the conflict check) as it is now, plus `annotations`.
+ * (and its resourceVersion, for the conflict check) as it is now, with `annotations` (computed by
+ * the caller from the current ones: see writeAnnotations).
  */
 export function restoreRevision(current: ConfigMapObject, entry: HistoryEntry, annotations: Readonly<Record<string, string>>): ConfigMapObject {
   const { managedFields: _managed, ...metadata } = current.metadata;
   return {
-    metadata: { ...metadata, annotations: { ...(current.metadata.annotations ?? {}), ...annotations } },
+    metadata: { ...metadata, annotations: { ...annotations } },
     ...(entry.data !== undefined ? { data: { ...entry.data } } : {}),
     ...(entry.binaryData !== undefined ? { binaryData: { ...entry.binaryData } } : {}),
   };

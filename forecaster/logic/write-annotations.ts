@@ -22,3 +22,13 @@ export function applyAnnotations(input: { generation: number; appliedAt: string;
     [APPLIED_DIGEST_ANNOTATION]: input.digest,
   };
 }
+
+/**
+ * A write's annotations on top of what ratelimit-config carries now, minus a break-glass reason
+ * left by an earlier write: the reason is one write's intent, and carried along it would let the
+ * next edit by an allowed user through unclamped without anyone asking for it.
+ */
+export function writeAnnotations(current: Readonly<Record<string, string>> | undefined, ours: Readonly<Record<string, string>>): Record<string, string> {
+  const { [ANNOTATIONS.overrideReason]: _stale, ...kept } = current ?? {};
+  return { ...kept, ...ours };
+}
