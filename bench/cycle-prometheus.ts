@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: String(Math.max(1, os.availableParallelism())) },
     // Diagnosis: "none" answers every rule at once without the engine, to see the cycle's own cost.
     engine: { type: "string", default: "real" },
+    // forecaster.recycleWorkersEveryRules for the run.
+    recycle: { type: "string", default: "250" },
     // V8 old-space limit (MiB) for the measured forecaster process; 0: Node's default.
     "max-old-space": { type: "string", default: "0" },
     // Internal: the child process that runs the cycle, as a forecaster pod would.
@@ -108,7 +110,7 @@ async function measure(prometheusUrl: string, kubeconfig: string): Promise<void>
   try {
     const built = buildForecasterConfig({
       env: { PROMETHEUS_URL: prometheusUrl, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: path.join(work, "settings.yaml") },
-      readText: (p) => (p.endsWith("settings.yaml") ? `forecaster:\n  workers: ${Number(args.workers)}\n  historyDays: ${DAYS}\n  stepSeconds: ${STEP_SECONDS}\n` : undefined),
+      readText: (p) => (p.endsWith("settings.yaml") ? `forecaster:\n  workers: ${Number(args.workers)}\n  recycleWorkersEveryRules: ${Number(args.recycle)}\n  historyDays: ${DAYS}\n  stepSeconds: ${STEP_SECONDS}\n` : undefined),
     });
     if (!built.ok) throw new Error(built.problems.join("\n"));
     console.log(`cycle over ${RULES} rules x ${DAYS} days at ${STEP_SECONDS}s step: Prometheus ${prometheusUrl}, kube-apiserver stand-in ${"(separate process)"}, ${built.config.workers} forecast workers, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
