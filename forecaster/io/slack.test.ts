@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SlackNotifier, type SlackSettings } from "./slack.js";
+import { clip, SlackNotifier, type SlackSettings } from "./slack.js";
 import type { Alert } from "../logic/alerts.js";
 
 interface Captured {
@@ -85,5 +85,15 @@ describe("SlackNotifier", () => {
     } finally {
       await slack.close();
     }
+  });
+});
+
+describe("clip", () => {
+  it("keeps Slack's section limit and closes a code block it cuts", () => {
+    const long = `*changed*\n\`\`\`\n${"edge.PARTNER_x  minute  100  200  +100%\n".repeat(200)}\`\`\``;
+    const clipped = clip(long);
+    expect(clipped.length).toBeLessThanOrEqual(3000);
+    expect(clipped.endsWith("…\n```")).toBe(true);
+    expect(clip("short")).toBe("short");
   });
 });

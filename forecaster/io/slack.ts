@@ -148,7 +148,9 @@ export class SlackNotifier implements Notifier {
   }
 }
 
-/** Slack section text is limited to 3000 characters. */
-function clip(text: string): string {
-  return text.length > 2900 ? `${text.slice(0, 2899)}…` : text;
+/** Slack section text is limited to 3000 characters; a code block cut in half is closed again. */
+export function clip(text: string): string {
+  if (text.length <= 2900) return text;
+  const cut = `${text.slice(0, 2890)}…`;
+  return (cut.split("```").length - 1) % 2 === 1 ? `${cut}\n\`\`\`` : cut;
 }
