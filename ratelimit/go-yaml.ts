@@ -36,6 +36,8 @@ const FLOAT_SPECIAL = new Map<string, number>([
   ["+.inf", Infinity], ["+.Inf", Infinity], ["+.INF", Infinity],
   ["-.inf", -Infinity], ["-.Inf", -Infinity], ["-.INF", -Infinity],
 ]);
+/** First letters of YAML 1.1 booleans and nulls (y, n, true, false, on, off, null). */
+const LETTERS_THAT_MAY_RESOLVE = new Set([..."yYnNtTfFoO"].map((c) => c.charCodeAt(0)));
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
@@ -49,6 +51,10 @@ export function resolveScalar(node: ScalarNode): ResolvedScalar {
 }
 
 export function resolvePlain(text: string): ResolvedScalar {
+  // Fast path for the common case (keys, units, descriptor values): a letter that starts no
+  // boolean (y/n/true/false/on/off), null or number resolves to itself.
+  const first = text.charCodeAt(0);
+  if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first)) return { tag: "!!str", value: text };
   if (BOOL_TRUE.has(text)) return { tag: "!!bool", value: true };
   if (BOOL_FALSE.has(text)) return { tag: "!!bool", value: false };
   if (NULLS.has(text)) return { tag: "!!null" };
@@ -133,10 +139,22 @@ export function decodeGeneric(root: SourceNode): GoValue {
       case "sequence":
         return { type: "seq", items: node.items.map(decode), node };
       case "mapping": {
-        const entries = new Map<string, { key: GoValue; value: GoValue }>();
+        // Mappings are small (a descriptor has a handful of keys): a list with a linear duplicate
+        // check allocates far less than a Map with string identities, and keeps first-seen order.
+        const entries: Array<{ key: GoValue; value: GoValue }> = [];
+        let index: Map<string, { key: GoValue; value: GoValue }> | undefined; // only for large (hostile) mappings
         const set = (key: GoValue, value: GoValue) => {
-          const id = goKeyIdentity(key);
-          entries.set(id, { key, value });
+          if (index === undefined && entries.length >= LINEAR_KEY_SEARCH_LIMIT) {
+            index = new Map(entries.map((e) => [goKeyIdentity(e.key), e]));
+          }
+          const existing = index ? index.get(goKeyIdentity(key)) : entries.find((e) => sameGoKey(e.key, key));
+          if (existing) {
+            existing.value = value; // last duplicate wins, as in yaml.v2's non-strict Unmarshal
+            return;
+          }
+          const entry = { key, value };
+          entries.push(entry);
+          index?.set(goKeyIdentity(key), entry);
         };
         const merge = (value: SourceNode) => {
           const target = value.kind === "alias" ? value.target : value;
@@ -160,7 +178,7 @@ export function decodeGeneric(root: SourceNode): GoValue {
           }
           set(decode(k), decode(v));
         }
-        return { type: "map", entries: [...entries.values()], node };
+        return { type: "map", entries, node };
       }
     }
   };
@@ -183,6 +201,8 @@ function scalarValue(node: ScalarNode): GoValue {
   }
 }
 
+const LINEAR_KEY_SEARCH_LIMIT = 32;
+
 function goKeyIdentity(v: GoValue): string {
   switch (v.type) {
     case "str":
@@ -198,6 +218,24 @@ function goKeyIdentity(v: GoValue): string {
       return "n";
     default:
       return `o:${v.node.start}`;
+  }
+}
+
+/** Go map key equality for the scalar keys yaml.v2 produces (collections never compare equal). */
+function sameGoKey(a: GoValue, b: GoValue): boolean {
+  if (a.type !== b.type) return (a.type === "int" || a.type === "uint") && (b.type === "int" || b.type === "uint") && a.value === b.value;
+  switch (a.type) {
+    case "str":
+    case "bool":
+    case "int":
+    case "uint":
+      return a.value === (b as typeof a).value;
+    case "float":
+      return a.value === (b as typeof a).value;
+    case "null":
+      return true;
+    default:
+      return a === b;
   }
 }
 

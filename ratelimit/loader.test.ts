@@ -161,6 +161,15 @@ describe("hostile input", () => {
     expect(elapsedMs).toBeLessThan(5_000); // a bound on damage, not a speed target
   });
 
+  it("checks a mapping with 100,000 keys in bounded time (duplicate detection is not quadratic)", () => {
+    const text = "domain: d\n" + Array.from({ length: 100_000 }, (_, i) => `k${i}: ${i}`).join("\n") + "\nk5: again\n";
+    const started = process.hrtime.bigint();
+    const result = load(text, "wide.yaml");
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(result.errors.map((e) => e.message)).toEqual(["wide.yaml: config error, unknown key 'k0'"]);
+    expect(elapsedMs).toBeLessThan(10_000); // quadratic key checks would take minutes
+  });
+
   it("refuses documents larger than the parse limit before parsing them", () => {
     const result = loadRateLimitConfig([{ name: "huge.yaml", text: "#".repeat(200) + "\n" }], { maxDocumentBytes: 100 });
     expect(result.errors.map((e) => e.message)).toEqual(["huge.yaml: error loading config file: document is 201 bytes, more than the 100 bytes TrendMaster parses"]);

@@ -67,7 +67,8 @@ interface Composed {
 
 interface OpenFrame {
   readonly start: number;
-  readonly children: Composed[];
+  /** Allocated on the first child: most frames are scalars and have none. */
+  children: Composed[] | undefined;
 }
 
 /** Line index: offsets at which each line starts, for offset → line lookups. */
@@ -104,13 +105,16 @@ export function parseYamlSource(text: string): SourceNode | null {
       // Nodes are built as js-yaml closes them (children first), in one pass over the events.
       listener(event, state) {
         if (event === "open") {
-          stack.push({ start: state.position, children: [] });
+          stack.push({ start: state.position, children: undefined });
           return;
         }
         const frame = stack.pop();
         if (!frame) return;
         const composed = builder.close(frame, state.kind, state.result, state.position);
-        (stack[stack.length - 1]?.children ?? documents).push(composed);
+        const parent = stack[stack.length - 1];
+        if (!parent) documents.push(composed);
+        else if (parent.children) parent.children.push(composed);
+        else parent.children = [composed];
       },
     });
   } catch (error) {
@@ -141,16 +145,16 @@ function goWording(reason: string): string {
   return reason;
 }
 
-class SourceTreeBuilder {
+class SourceTreeBuilder implements SourcePositions {
   private readonly anchors = new Map<string, SourceNode>();
-  private readonly lines: LineIndex;
+  readonly lines: LineIndex;
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
   }
 
   /** Build the node for a frame js-yaml just closed; its children are already built. */
   close(frame: OpenFrame, kind: string | null, value: unknown, endPosition: number): Composed {
-    const only = frame.children.length === 1 ? frame.children[0] : undefined;
+    const only = frame.children?.length === 1 ? frame.children[0] : undefined;
     // js-yaml opens a wrapper frame around some nodes (e.g. with an anchor): it composes to the very
     // same value as its only child, where a one-item sequence composes to a new array.
     if (only && only.result === value) return only;
@@ -175,16 +179,15 @@ class SourceTreeBuilder {
       } else break;
     }
     const start = pos;
-    const line = this.lines.lineOf(start);
     let result: SourceNode;
     if (this.text[start] === "*") {
       const name = /^\*([^\s,\[\]{}]+)/.exec(this.text.slice(start, start + 1024))?.[1] ?? "";
       const target = this.anchors.get(name);
-      if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, line);
-      result = { kind: "alias", name, target, start, end: start + 1 + name.length, line };
+      if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, this.lines.lineOf(start));
+      result = new AliasNodeImpl(start, start + 1 + name.length, this, anchor, tag, name, target);
     } else if (kind === "mapping") {
       const children: SourceNode[] = [];
-      for (const child of frame.children) if (child.node) children.push(child.node);
+      for (const child of frame.children ?? []) if (child.node) children.push(child.node);
       const pairs: Array<readonly [SourceNode, SourceNode]> = [];
       for (let i = 0; i + 1 < children.length; i += 2) pairs.push([children[i] as SourceNode, children[i + 1] as SourceNode]);
       if (children.length % 2 === 1) {
@@ -192,24 +195,23 @@ class SourceTreeBuilder {
         const key = children[children.length - 1] as SourceNode;
         pairs.push([key, this.nullAt(key.end)]);
       }
-      result = withProps({ kind: "mapping", pairs, flow: this.text.charCodeAt(start) === 123 /* { */, start, end: this.trimEnd(endPosition), line }, anchor, tag);
+      result = new MappingNodeImpl(start, endPosition, this, anchor, tag, pairs, this.text.charCodeAt(start) === 123 /* { */);
     } else if (kind === "sequence") {
       const items: SourceNode[] = [];
-      for (const child of frame.children) if (child.node) items.push(child.node);
-      result = withProps({ kind: "sequence", items, start, end: this.trimEnd(endPosition), line }, anchor, tag);
+      for (const child of frame.children ?? []) if (child.node) items.push(child.node);
+      result = new SequenceNodeImpl(start, endPosition, this, anchor, tag, items);
     } else {
       const text = typeof value === "string" ? value : "";
       const c = this.text[start];
       const style = c === '"' ? "double" : c === "'" ? "single" : c === "|" ? "literal" : c === ">" ? "folded" : "plain";
-      const end = kind === "scalar" ? this.trimEnd(endPosition) : start;
-      result = withProps({ kind: "scalar", text, style, start, end: Math.max(start, end), line }, anchor, tag);
+      result = new ScalarNodeImpl(start, kind === "scalar" ? endPosition : start, this, anchor, tag, text, style);
     }
     if (anchor !== undefined) this.anchors.set(anchor, result);
     return result;
   }
 
   private nullAt(offset: number): ScalarNode {
-    return { kind: "scalar", text: "", style: "plain", start: offset, end: offset, line: this.lines.lineOf(offset) };
+    return new ScalarNodeImpl(offset, offset, this, undefined, undefined, "", "plain");
   }
 
   /** Skip white space, line breaks, comments and the `- `/`? `/`: ` indicators js-yaml leaves before a node. */
@@ -226,7 +228,7 @@ class SourceTreeBuilder {
   }
 
   /** js-yaml reports a node's end after trailing blanks and comments: step back to its last character. */
-  private trimEnd(end: number): number {
+  trimEnd(end: number): number {
     const t = this.text;
     let e = end;
     for (;;) {
@@ -261,9 +263,58 @@ function commentStart(line: string): number {
   return -1;
 }
 
-function withProps<T extends SourceNode>(node: T, anchor: string | undefined, tag: string | undefined): T {
-  const out = node as T & { anchor?: string; tag?: string };
-  if (anchor !== undefined) out.anchor = anchor;
-  if (tag !== undefined) out.tag = tag;
-  return out;
+/** What nodes need from their document to answer `line` and `end` when asked. */
+interface SourcePositions {
+  readonly lines: LineIndex;
+  trimEnd(rawEnd: number): number;
+}
+
+/**
+ * Node classes: fixed object shapes for V8, and `line` and `end` computed only when asked (most
+ * nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
+ */
+abstract class NodeImpl {
+  private trimmedEnd = -1;
+  constructor(
+    readonly start: number,
+    private readonly rawEnd: number,
+    private readonly source: SourcePositions,
+    readonly anchor: string | undefined,
+    readonly tag: string | undefined,
+  ) {}
+  get line(): number {
+    return this.source.lines.lineOf(this.start);
+  }
+  get end(): number {
+    if (this.trimmedEnd < 0) this.trimmedEnd = this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
+    return this.trimmedEnd;
+  }
+}
+
+class ScalarNodeImpl extends NodeImpl implements ScalarNode {
+  readonly kind = "scalar";
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"]) {
+    super(start, end, source, anchor, tag);
+  }
+}
+
+class MappingNodeImpl extends NodeImpl implements MappingNode {
+  readonly kind = "mapping";
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>, readonly flow: boolean) {
+    super(start, end, source, anchor, tag);
+  }
+}
+
+class SequenceNodeImpl extends NodeImpl implements SequenceNode {
+  readonly kind = "sequence";
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[]) {
+    super(start, end, source, anchor, tag);
+  }
+}
+
+class AliasNodeImpl extends NodeImpl implements AliasNode {
+  readonly kind = "alias";
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly name: string, readonly target: SourceNode) {
+    super(start, end, source, anchor, tag);
+  }
 }
