@@ -188,7 +188,7 @@ function recommendationTable(cache: ForecastCache, data: Record<string, string>)
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  const why = Object.values(cache.rules).map((r) => `  ${r.label}: ${r.explanation}`);
+  const why = Object.values(cache.rules).map((r) => `  ${r.explanation}`);
   return [line(header), ...rows.map(line), "", "Why:", ...why].join("\n");
 }
 
