@@ -1,20 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { repoRoot } from "../test/support/paths.js";
 import { seriesFromCsvPoints } from "../forecaster/logic/csv-series.js";
 import { parseTrafficCsv } from "../forecaster/logic/traffic-csv.js";
 import type { RuleSeries } from "../forecaster/traffic.js";
 
-/** The repository root: the nearest folder above this file holding package.json (works from src and dist). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("repository root (package.json) not found above " + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
 
 /** ../shared/data beside the repository, or undefined when this checkout has no shared material. */
 export function sharedDataDir(): string | undefined {

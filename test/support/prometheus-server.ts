@@ -10,6 +10,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { once } from "node:events";
+import { seededRandom } from "../../forecaster/logic/synthetic-traffic.js";
 
 export interface PrometheusBinaries {
   readonly prometheus: string;
@@ -38,16 +39,8 @@ export async function findPrometheusBinaries(): Promise<PrometheusBinaries | { r
 }
 
 /** Small, fast, seeded PRNG (mulberry32): the same seed gives the same data everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The same seeded PRNG the engine's synthetic series use, so every generated test is reproducible. */
+export { seededRandom };
 
 export interface TrafficShape {
   readonly seed: number;
