@@ -38,7 +38,8 @@ const { values: args } = parseArgs({
     // forecaster.recycleWorkersEveryRules for the run.
     recycle: { type: "string", default: "250" },
     // V8 old-space limit (MiB) for the measured forecaster process; 0: Node's default.
-    "max-old-space": { type: "string", default: "0" },
+    // The chart runs the forecaster with NODE_OPTIONS=--max-old-space-size=256 (forecaster.maxOldSpaceMiB); measure that. 0: Node's default.
+    "max-old-space": { type: "string", default: "256" },
     // Internal: the child process that runs the cycle, as a forecaster pod would.
     "measure-prometheus": { type: "string" },
     "measure-kubeconfig": { type: "string" },

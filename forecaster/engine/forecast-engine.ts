@@ -35,6 +35,13 @@ interface Slot {
  * low-confidence recommendation that keeps the current limit and says why: one bad series never
  * ends a cycle. Idle workers do not keep the process alive.
  */
+/**
+ * A worker fits one rule at a time (a few MiB of series). Without a cap V8 lets each worker's heap
+ * grow to its default limit before collecting, which took the 1,000-rule cycle past 512 MiB; a
+ * worker that does hit the cap dies and its rule keeps its current limit (see above).
+ */
+const WORKER_RESOURCE_LIMITS = Object.freeze({ maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 });
+
 export function createForecastEngine(options: ForecastEngineOptions = {}): ForecastEngine {
   const size = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
   const workerUrl = new URL("./forecast-worker.js", import.meta.url);
@@ -44,7 +51,7 @@ export function createForecastEngine(options: ForecastEngineOptions = {}): Forec
   let closed = false;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl) };
+    const slot: Slot = { worker: new Worker(workerUrl, { resourceLimits: WORKER_RESOURCE_LIMITS }) };
     slot.worker.unref();
     slot.worker.on("message", (reply: WorkerReply) => {
       const pending = slot.busy;
