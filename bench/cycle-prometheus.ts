@@ -37,7 +37,6 @@ const { values: args } = parseArgs({
     engine: { type: "string", default: "real" },
     // forecaster.recycleWorkersEveryRules for the run.
     recycle: { type: "string", default: "250" },
-    // V8 old-space limit (MiB) for the measured forecaster process; 0: Node's default.
     // The chart runs the forecaster with NODE_OPTIONS=--max-old-space-size=256 (forecaster.maxOldSpaceMiB); measure that. 0: Node's default.
     "max-old-space": { type: "string", default: "256" },
     // Internal: the child process that runs the cycle, as a forecaster pod would.
