@@ -68,6 +68,10 @@ function parseArgs(args: readonly string[]): { args?: BacktestArgs; problems: st
 
 /** Exit code: 0 done, 1 the backtest could not run on this data, 2 bad arguments. */
 export async function backtestCommand(args: string[], out: CommandOutput): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    out.stdout(USAGE + "\n");
+    return 0;
+  }
   const parsed = parseArgs(args);
   if (parsed.args === undefined) {
     for (const problem of parsed.problems) out.stderr(`trendmaster backtest: ${problem}\n`);
