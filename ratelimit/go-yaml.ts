@@ -171,7 +171,10 @@ export function decodeGeneric(root: SourceNode): GoValue {
             }
           } else throw new MergeError();
         };
-        for (const [k, v] of node.pairs) {
+        const kv = node.keysAndValues;
+        for (let i = 0; i + 1 < kv.length; i += 2) {
+          const k = kv[i] as SourceNode;
+          const v = kv[i + 1] as SourceNode;
           if (k.kind === "scalar" && k.style === "plain" && k.text === "<<" && k.tag === undefined) {
             merge(v);
             continue;
@@ -306,4 +309,52 @@ export function goErrorValue(v: GoValue): string {
   const node = v.node;
   const text = node.kind === "scalar" ? node.text : "";
   return text.length > 10 ? ` \`${text.slice(0, 7)}...\`` : ` \`${text}\``;
+}
+
+/** What a scalar resolves to, as goTagOf names it, with uint split out; see resolveScalarKind. */
+export const enum ScalarKind {
+  Str,
+  Int,
+  Uint,
+  Float,
+  Bool,
+  Null,
+}
+
+/**
+ * The kind resolveScalar gives a scalar (Uint above int64), without allocating for the common
+ * cases: strings that start with a letter no boolean or null starts with, and small decimal ints.
+ */
+export function resolveScalarKind(node: ScalarNode): ScalarKind {
+  if (node.tag === "!!str" || node.tag === "!" || node.style !== "plain") return ScalarKind.Str;
+  const text = node.text;
+  const first = text.charCodeAt(0);
+  if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first)) return ScalarKind.Str;
+  if (smallDecimal(text) >= 0) return ScalarKind.Int;
+  const r = resolvePlain(text);
+  switch (r.tag) {
+    case "!!str":
+      return ScalarKind.Str;
+    case "!!int":
+      return r.value > INT64_MAX ? ScalarKind.Uint : ScalarKind.Int;
+    case "!!float":
+      return ScalarKind.Float;
+    case "!!bool":
+      return ScalarKind.Bool;
+    case "!!null":
+      return ScalarKind.Null;
+  }
+}
+
+/** The value of a plain `0` or of 1 to 9 decimal digits without a leading zero (what resolvePlain reads as that int), else -1. */
+export function smallDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 9) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (d === 0 && i === 0 && n > 1)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }

@@ -1,8 +1,8 @@
-import { decodeGeneric, ExcessiveAliasingError, goErrorValue, goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
+import { decodeGeneric, ExcessiveAliasingError, goErrorValue, goFormat, goTagOf, MAX_DECODED_NODES, MergeError, resolveScalar, resolveScalarKind, ScalarKind, smallDecimal, type GoValue } from "./go-yaml.js";
 import { configProblem, type ConfigProblem } from "./problems.js";
 import { compositeKey, ruleFullKey, ruleLabel, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
 import { parseRateLimitUnit, type RateLimitUnit } from "./units.js";
-import { parseYamlSource, YamlSyntaxError, type SourceNode } from "./yaml-source.js";
+import { parseYamlDocument, YamlSyntaxError, type MappingNode, type ScalarNode, type SequenceNode, type SourceNode } from "./yaml-source.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -156,7 +156,12 @@ function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]):
   }
   let generic: GoValue | undefined;
   try {
-    const tree = parseYamlSource(file.text);
+    const document = parseYamlDocument(file.text);
+    const tree = document.root;
+    if (tree && tree.kind === "mapping" && !document.hasAlias && document.nodeCount <= MAX_DECODED_NODES) {
+      const root = decodeRootDirectly(tree);
+      if (root) return root;
+    }
     generic = tree ? decodeGeneric(tree) : undefined;
   } catch (error) {
     if (error instanceof YamlSyntaxError) loadError("yaml-syntax", error.message, error.line);
@@ -438,4 +443,260 @@ class FileRejected extends Error {
   constructor(readonly problem: ConfigProblem) {
     super(problem.message);
   }
+}
+
+/*
+ * The direct decode: validateYamlKeys and the typed decode in one walk of the source tree, with
+ * no generic value per node and no path strings built ahead of need. It handles documents that
+ * load cleanly and have no alias, merge key or duplicate key (checked before calling it, or as it
+ * walks); on anything else it gives up, and the generic path above, which reports the loader's
+ * exact first error, decodes the document instead. So its only duty is to agree with that path
+ * on clean documents, and to give up wherever that path would report an error.
+ */
+
+/** Thrown inside the direct decode when the generic path must decide. */
+class NotDirect extends Error {}
+const NOT_DIRECT = new NotDirect("left to the generic decode");
+
+const giveUp = (): never => {
+  throw NOT_DIRECT;
+};
+
+/** Bit of each key validateYamlKeys accepts, to find duplicate keys without a set per mapping. */
+const KEY_BITS = new Map([...VALID_KEYS].map((key, i) => [key, 1 << i]));
+
+/** The TypedRoot decodeRoot would give, when validateYamlKeys and the typed decode pass; undefined when the generic path must decide. */
+function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
+  try {
+    let domain = "";
+    let descriptors: TypedDescriptor[] = [];
+    const kv = root.keysAndValues;
+    let seen = 0;
+    for (let i = 0; i < kv.length; i += 2) {
+      const key = directKey(kv[i] as SourceNode);
+      seen = claimKey(seen, key);
+      const value = kv[i + 1] as SourceNode;
+      if (key === "domain") domain = directString(value);
+      else if (key === "descriptors") descriptors = directDescriptorList(value, "descriptors");
+      else if (key !== "metadata") validateDirectly(value);
+    }
+    return { domain, descriptors };
+  } catch (error) {
+    if (error === NOT_DIRECT) return undefined;
+    throw error;
+  }
+}
+
+/** A mapping key that validateYamlKeys accepts, else give up. */
+function directKey(node: SourceNode): string {
+  // A scalar whose text is a known key resolves to that string, whatever its style or tag.
+  if (node.kind !== "scalar" || !VALID_KEYS.has(node.text)) return giveUp();
+  return node.text;
+}
+
+/** Mark `key` seen in a mapping; a duplicate key (merged by the generic decode) gives up. */
+function claimKey(seen: number, key: string): number {
+  const bit = KEY_BITS.get(key) ?? 0;
+  if ((seen & bit) !== 0) giveUp();
+  return seen | bit;
+}
+
+/** validateYamlKeys on a value: mappings of known keys, lists of such mappings, leaves of string, int, bool or null. */
+function validateDirectly(node: SourceNode): void {
+  switch (node.kind) {
+    case "scalar":
+      directLeaf(node);
+      return;
+    case "sequence":
+      for (const item of node.items) {
+        if (item.kind !== "mapping") giveUp();
+        validateDirectly(item);
+      }
+      return;
+    case "mapping": {
+      const kv = node.keysAndValues;
+      let seen = 0;
+      for (let i = 0; i < kv.length; i += 2) {
+        const key = directKey(kv[i] as SourceNode);
+        seen = claimKey(seen, key);
+        if (key !== "metadata") validateDirectly(kv[i + 1] as SourceNode);
+      }
+      return;
+    }
+    default:
+      giveUp();
+  }
+}
+
+/** A leaf validateYamlKeys accepts (string, int, bool or null): its kind, else give up. */
+function directLeaf(node: ScalarNode): ScalarKind {
+  const kind = resolveScalarKind(node);
+  if (kind === ScalarKind.Float || kind === ScalarKind.Uint) giveUp();
+  return kind;
+}
+
+/** decodeString on a validated leaf. */
+function directString(node: SourceNode): string {
+  if (node.kind !== "scalar") return giveUp();
+  return directLeaf(node) === ScalarKind.Null ? "" : node.text;
+}
+
+/** decodeBool on a validated leaf. */
+function directBool(node: SourceNode): boolean {
+  if (node.kind !== "scalar") return giveUp();
+  const kind = directLeaf(node);
+  if (kind === ScalarKind.Null) return false;
+  if (kind !== ScalarKind.Bool) return giveUp();
+  const resolved = resolveScalar(node);
+  return resolved.tag === "!!bool" ? resolved.value : giveUp();
+}
+
+/** decodeUint32 on a validated leaf. */
+function directUint32(node: SourceNode): number {
+  if (node.kind !== "scalar") return giveUp();
+  const kind = directLeaf(node);
+  if (kind === ScalarKind.Null) return 0;
+  if (kind !== ScalarKind.Int) return giveUp();
+  const small = node.style === "plain" ? smallDecimal(node.text) : -1;
+  if (small >= 0) return small;
+  const resolved = resolveScalar(node);
+  if (resolved.tag === "!!int" && resolved.value >= 0n && resolved.value <= 0xffffffffn) return Number(resolved.value);
+  return giveUp();
+}
+
+function directDescriptorList(node: SourceNode, path: string): TypedDescriptor[] {
+  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return [];
+  if (node.kind !== "sequence") return giveUp();
+  const out: TypedDescriptor[] = [];
+  const items = node.items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as SourceNode;
+    if (item.kind !== "mapping") return giveUp();
+    out.push(directDescriptor(item, `${path}[${i}]`));
+  }
+  return out;
+}
+
+function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
+  const descriptor: TypedDescriptor = {
+    key: "",
+    value: "",
+    descriptors: [],
+    shadowMode: false,
+    detailedMetric: false,
+    valueToMetric: false,
+    shareThreshold: false,
+    quotaMode: false,
+    path,
+    line: map.line,
+  };
+  let rateLimit: TypedRateLimit | undefined;
+  let metadata: unknown;
+  const kv = map.keysAndValues;
+  let seen = 0;
+  for (let i = 0; i < kv.length; i += 2) {
+    const key = directKey(kv[i] as SourceNode);
+    seen = claimKey(seen, key);
+    const value = kv[i + 1] as SourceNode;
+    switch (key) {
+      case "key":
+        descriptor.key = directString(value);
+        break;
+      case "value":
+        descriptor.value = directString(value);
+        break;
+      case "descriptors":
+        descriptor.descriptors = directDescriptorList(value, `${path}.descriptors`);
+        break;
+      case "shadow_mode":
+        descriptor.shadowMode = directBool(value);
+        break;
+      case "detailed_metric":
+        descriptor.detailedMetric = directBool(value);
+        break;
+      case "value_to_metric":
+        descriptor.valueToMetric = directBool(value);
+        break;
+      case "share_threshold":
+        descriptor.shareThreshold = directBool(value);
+        break;
+      case "quota_mode":
+        descriptor.quotaMode = directBool(value);
+        break;
+      case "rate_limit":
+        rateLimit = directRateLimit(value);
+        break;
+      case "metadata": {
+        // Free-form: decoded generically, as decodeDescriptorList does (merge keys allowed; a merge error gives up).
+        let generic: GoValue;
+        try {
+          generic = decodeGeneric(value);
+        } catch {
+          return giveUp();
+        }
+        if (generic.type !== "null") metadata = toPlain(generic);
+        break;
+      }
+      default:
+        validateDirectly(value);
+    }
+  }
+  if (rateLimit) descriptor.rateLimit = rateLimit;
+  if (metadata !== undefined) descriptor.metadata = metadata;
+  return descriptor;
+}
+
+function directRateLimit(node: SourceNode): TypedRateLimit | undefined {
+  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return undefined;
+  if (node.kind !== "mapping") return giveUp();
+  const rateLimit: TypedRateLimit = { requestsPerUnit: 0, unit: "", unlimited: false, name: "", replaces: [], node };
+  const kv = node.keysAndValues;
+  let seen = 0;
+  for (let i = 0; i < kv.length; i += 2) {
+    const key = directKey(kv[i] as SourceNode);
+    seen = claimKey(seen, key);
+    const value = kv[i + 1] as SourceNode;
+    switch (key) {
+      case "requests_per_unit":
+        rateLimit.requestsPerUnit = directUint32(value);
+        rateLimit.requestsPerUnitNode = value;
+        break;
+      case "unit":
+        rateLimit.unit = directString(value);
+        break;
+      case "unlimited":
+        rateLimit.unlimited = directBool(value);
+        break;
+      case "name":
+        rateLimit.name = directString(value);
+        break;
+      case "replaces":
+        rateLimit.replaces = directReplaces(value);
+        break;
+      case "metadata":
+        break;
+      default:
+        validateDirectly(value);
+    }
+  }
+  return rateLimit;
+}
+
+function directReplaces(node: SourceNode): string[] {
+  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return [];
+  if (node.kind !== "sequence") return giveUp();
+  return node.items.map((item) => {
+    if (item.kind !== "mapping") return giveUp();
+    let name = "";
+    const kv = item.keysAndValues;
+    let seen = 0;
+    for (let i = 0; i < kv.length; i += 2) {
+      const key = directKey(kv[i] as SourceNode);
+      seen = claimKey(seen, key);
+      const value = kv[i + 1] as SourceNode;
+      if (key === "name") name = directString(value);
+      else if (key !== "metadata") validateDirectly(value);
+    }
+    return name;
+  });
 }

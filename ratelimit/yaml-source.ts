@@ -30,6 +30,8 @@ export interface ScalarNode extends NodeBase {
 export interface MappingNode extends NodeBase {
   readonly kind: "mapping";
   readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>;
+  /** The same pairs flattened, key then value: `[k0, v0, k1, v1, ...]` (no tuple per pair). */
+  readonly keysAndValues: readonly SourceNode[];
   readonly flow: boolean;
 }
 
@@ -59,18 +61,6 @@ export class YamlSyntaxError extends Error {
 /** Nesting deeper than this is refused (js-yaml's own guard), keeping parse time and stack bounded. */
 export const MAX_YAML_DEPTH = 100;
 
-/** What js-yaml composed between one open and its close: the node we built, and js-yaml's value for it. */
-interface Composed {
-  readonly node: SourceNode | undefined;
-  readonly result: unknown;
-}
-
-interface OpenFrame {
-  readonly start: number;
-  /** Allocated on the first child: most frames are scalars and have none. */
-  children: Composed[] | undefined;
-}
-
 /** Line index: offsets at which each line starts, for offset → line lookups. */
 export class LineIndex {
   private readonly starts: number[] = [0];
@@ -89,15 +79,35 @@ export class LineIndex {
   }
 }
 
+/** A parsed document: its root, and what decoding needs to know before walking it. */
+export interface ParsedYamlDocument {
+  /** The first document's root (null for an empty document). */
+  readonly root: SourceNode | null;
+  /** Nodes built (an upper bound of those in the tree). */
+  readonly nodeCount: number;
+  /** Whether any alias node was built. */
+  readonly hasAlias: boolean;
+}
+
 /**
  * Parse the first YAML document of `text` into a source tree (null for an empty document).
  * Later documents are ignored, as Go's yaml.Unmarshal ignores them.
  * Throws YamlSyntaxError for malformed YAML.
  */
 export function parseYamlSource(text: string): SourceNode | null {
+  return parseYamlDocument(text).root;
+}
+
+/** parseYamlSource, also telling how many nodes were built and whether any is an alias. */
+export function parseYamlDocument(text: string): ParsedYamlDocument {
   const builder = new SourceTreeBuilder(text);
-  const documents: Composed[] = [];
-  const stack: OpenFrame[] = [];
+  // Flat stacks instead of an object per event: what each open frame composed so far sits on
+  // `nodes`/`results` (the node we built, js-yaml's value for it) above the frame's `heights` mark.
+  const nodes: Array<SourceNode | undefined> = [];
+  const results: unknown[] = [];
+  let top = 0;
+  const starts: number[] = [];
+  const heights: number[] = [];
   try {
     yaml.loadAll(text, undefined, {
       schema: yaml.FAILSAFE_SCHEMA,
@@ -105,22 +115,30 @@ export function parseYamlSource(text: string): SourceNode | null {
       // Nodes are built as js-yaml closes them (children first), in one pass over the events.
       listener(event, state) {
         if (event === "open") {
-          stack.push({ start: state.position, children: undefined });
+          starts.push(state.position);
+          heights.push(top);
           return;
         }
-        const frame = stack.pop();
-        if (!frame) return;
-        const composed = builder.close(frame, state.kind, state.result, state.position);
-        const parent = stack[stack.length - 1];
-        if (!parent) documents.push(composed);
-        else if (parent.children) parent.children.push(composed);
-        else parent.children = [composed];
+        if (starts.length === 0) return;
+        const start = starts.pop() as number;
+        const height = heights.pop() as number;
+        const value = state.result;
+        // js-yaml opens a wrapper frame around some nodes (e.g. with an anchor): it composes to the very
+        // same value as its only child, where a one-item sequence composes to a new array.
+        if (top - height === 1 && results[height] === value) return;
+        let node: SourceNode | undefined;
+        // js-yaml probes for one more key before a `---`/`...` marker: an empty frame that is no node.
+        if (state.kind == null && value == null && state.position <= start) node = undefined;
+        else node = builder.build(start, state.kind, value, state.position, nodes, height, top);
+        nodes[height] = node;
+        results[height] = value;
+        top = height + 1;
       },
     });
   } catch (error) {
     throw toSyntaxError(error, text);
   }
-  return documents[0]?.node ?? null;
+  return { root: top > 0 ? nodes[0] ?? null : null, nodeCount: builder.nodeCount, hasAlias: builder.hasAlias };
 }
 
 function toSyntaxError(error: unknown, text: string): YamlSyntaxError {
@@ -148,62 +166,60 @@ function goWording(reason: string): string {
 class SourceTreeBuilder implements SourcePositions {
   private readonly anchors = new Map<string, SourceNode>();
   readonly lines: LineIndex;
+  nodeCount = 0;
+  hasAlias = false;
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
   }
 
-  /** Build the node for a frame js-yaml just closed; its children are already built. */
-  close(frame: OpenFrame, kind: string | null, value: unknown, endPosition: number): Composed {
-    const only = frame.children?.length === 1 ? frame.children[0] : undefined;
-    // js-yaml opens a wrapper frame around some nodes (e.g. with an anchor): it composes to the very
-    // same value as its only child, where a one-item sequence composes to a new array.
-    if (only && only.result === value) return only;
-    // js-yaml probes for one more key before a `---`/`...` marker: an empty frame that is no node.
-    if (kind == null && value == null && endPosition <= frame.start) return { node: undefined, result: value };
-    return { node: this.build(frame, kind, value, endPosition), result: value };
-  }
-
-  private build(frame: OpenFrame, kind: string | null, value: unknown, endPosition: number): SourceNode {
-    let pos = this.skipSpace(frame.start);
+  /** Build the node for a frame js-yaml just closed; its children are `children[from..to)`, already built. */
+  build(frameStart: number, kind: string | null, value: unknown, endPosition: number, children: ReadonlyArray<SourceNode | undefined>, from: number, to: number): SourceNode {
+    this.nodeCount++;
+    let pos = this.skipSpace(frameStart);
     let anchor: string | undefined;
     let tag: string | undefined;
     // Node properties: `&anchor`, `!tag`, in either order.
     for (;;) {
-      const c = this.text[pos];
-      if (c === "&" || c === "!") {
+      const c = this.text.charCodeAt(pos);
+      if (c === 38 /* & */ || c === 33 /* ! */) {
         const m = /^[&!][^\s,\[\]{}]*/.exec(this.text.slice(pos, pos + 1024));
-        const prop = m?.[0] ?? c;
-        if (c === "&") anchor = prop.slice(1);
+        const prop = m?.[0] ?? this.text[pos] ?? "";
+        if (c === 38) anchor = prop.slice(1);
         else tag = prop;
         pos = this.skipSpace(pos + prop.length);
       } else break;
     }
     const start = pos;
+    const first = this.text.charCodeAt(start);
     let result: SourceNode;
-    if (this.text[start] === "*") {
+    if (first === 42 /* * */) {
       const name = /^\*([^\s,\[\]{}]+)/.exec(this.text.slice(start, start + 1024))?.[1] ?? "";
       const target = this.anchors.get(name);
       if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, this.lines.lineOf(start));
+      this.hasAlias = true;
       result = new AliasNodeImpl(start, start + 1 + name.length, this, anchor, tag, name, target);
     } else if (kind === "mapping") {
-      const children: SourceNode[] = [];
-      for (const child of frame.children ?? []) if (child.node) children.push(child.node);
-      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
-      for (let i = 0; i + 1 < children.length; i += 2) pairs.push([children[i] as SourceNode, children[i + 1] as SourceNode]);
-      if (children.length % 2 === 1) {
-        // A key without a value node (`key:` at the end of a flow map) decodes to null.
-        const key = children[children.length - 1] as SourceNode;
-        pairs.push([key, this.nullAt(key.end)]);
+      const keysAndValues: SourceNode[] = [];
+      for (let i = from; i < to; i++) {
+        const child = children[i];
+        if (child) keysAndValues.push(child);
       }
-      result = new MappingNodeImpl(start, endPosition, this, anchor, tag, pairs, this.text.charCodeAt(start) === 123 /* { */);
+      if (keysAndValues.length % 2 === 1) {
+        // A key without a value node (`key:` at the end of a flow map) decodes to null.
+        const key = keysAndValues[keysAndValues.length - 1] as SourceNode;
+        keysAndValues.push(this.nullAt(key.end));
+      }
+      result = new MappingNodeImpl(start, endPosition, this, anchor, tag, keysAndValues, first === 123 /* { */);
     } else if (kind === "sequence") {
       const items: SourceNode[] = [];
-      for (const child of frame.children ?? []) if (child.node) items.push(child.node);
+      for (let i = from; i < to; i++) {
+        const child = children[i];
+        if (child) items.push(child);
+      }
       result = new SequenceNodeImpl(start, endPosition, this, anchor, tag, items);
     } else {
       const text = typeof value === "string" ? value : "";
-      const c = this.text[start];
-      const style = c === '"' ? "double" : c === "'" ? "single" : c === "|" ? "literal" : c === ">" ? "folded" : "plain";
+      const style = first === 34 /* " */ ? "double" : first === 39 /* ' */ ? "single" : first === 124 /* | */ ? "literal" : first === 62 /* > */ ? "folded" : "plain";
       result = new ScalarNodeImpl(start, kind === "scalar" ? endPosition : start, this, anchor, tag, text, style);
     }
     if (anchor !== undefined) this.anchors.set(anchor, result);
@@ -211,6 +227,7 @@ class SourceTreeBuilder implements SourcePositions {
   }
 
   private nullAt(offset: number): ScalarNode {
+    this.nodeCount++;
     return new ScalarNodeImpl(offset, offset, this, undefined, undefined, "", "plain");
   }
 
@@ -300,8 +317,18 @@ class ScalarNodeImpl extends NodeImpl implements ScalarNode {
 
 class MappingNodeImpl extends NodeImpl implements MappingNode {
   readonly kind = "mapping";
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>, readonly flow: boolean) {
+  private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean) {
     super(start, end, source, anchor, tag);
+  }
+  /** Built when first asked: the decoders walk `keysAndValues`. */
+  get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
+    if (!this.pairList) {
+      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
+      for (let i = 0; i + 1 < this.keysAndValues.length; i += 2) pairs.push([this.keysAndValues[i] as SourceNode, this.keysAndValues[i + 1] as SourceNode]);
+      this.pairList = pairs;
+    }
+    return this.pairList;
   }
 }
 
