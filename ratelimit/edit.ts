@@ -23,9 +23,23 @@ export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string
     const reason = `config does not load: ${loaded.errors[0]?.message ?? "unknown error"}`;
     return { text: file.text, applied: [], refused: [...changes.keys()].map((fullKey) => ({ fullKey, reason })) };
   }
+  // How many rules use each node an edit may rewrite (more than one: shared through an anchor).
   const users = new Map<SourceNode, number>();
+  for (const fullKey of changes.keys()) {
+    const location = loaded.locations.get(fullKey);
+    if (location?.requestsPerUnit) users.set(location.requestsPerUnit, 0);
+    if (location?.rateLimit) users.set(location.rateLimit, 0);
+  }
   for (const location of loaded.locations.values()) {
-    for (const node of [location.requestsPerUnit, location.rateLimit]) if (node) users.set(node, (users.get(node) ?? 0) + 1);
+    const { requestsPerUnit, rateLimit } = location;
+    if (requestsPerUnit) {
+      const n = users.get(requestsPerUnit);
+      if (n !== undefined) users.set(requestsPerUnit, n + 1);
+    }
+    if (rateLimit) {
+      const n = users.get(rateLimit);
+      if (n !== undefined) users.set(rateLimit, n + 1);
+    }
   }
   const splices: Array<{ start: number; end: number; text: string; fullKey: string }> = [];
   for (const [fullKey, value] of changes) {

@@ -1,6 +1,6 @@
 import { decodeGeneric, ExcessiveAliasingError, goErrorValue, goFormat, goTagOf, MAX_DECODED_NODES, MergeError, resolveScalar, resolveScalarKind, ScalarKind, smallDecimal, type GoValue } from "./go-yaml.js";
 import { configProblem, type ConfigProblem } from "./problems.js";
-import { compositeKey, ruleFullKey, ruleLabel, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
+import { compositeKey, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
 import { parseRateLimitUnit, type RateLimitUnit } from "./units.js";
 import { parseYamlDocument, YamlSyntaxError, type MappingNode, type ScalarNode, type SequenceNode, type SourceNode } from "./yaml-source.js";
 
@@ -102,7 +102,8 @@ export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadO
   const domains = new Map<string, Map<string, DescriptorLevel>>();
   const rules: RateLimitRule[] = [];
   const locations = new Map<string, RuleLocation>();
-  const seenFullKeys = new Map<string, number>();
+  /** Full keys held by more than one rule. */
+  const ambiguous = new Set<string>();
   for (const { file, root } of parsed) {
     if (root.domain === "") {
       errors.push(configProblem("empty-domain", file.name, "config file cannot have empty domain", { path: "domain" }));
@@ -118,27 +119,30 @@ export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadO
       domains.set(root.domain, level);
     }
     const fileWarnings: ConfigProblem[] = [];
-    let loaded: LoadedRule[];
+    const loaded: LoadedRules = { rules: [], locations: [] };
     try {
-      loaded = loadDescriptors(file.name, root.domain, [], root.descriptors, level, fileWarnings);
+      loadDescriptors(file.name, root.domain, { chain: [], fullKey: root.domain, label: "" }, root.descriptors, level, fileWarnings, loaded);
     } catch (error) {
       if (!(error instanceof FileRejected)) throw error;
       errors.push(error.problem);
       continue;
     }
     warnings.push(...fileWarnings);
-    for (const item of loaded) {
-      rules.push(item.rule);
-      seenFullKeys.set(item.rule.fullKey, (seenFullKeys.get(item.rule.fullKey) ?? 0) + 1);
-      locations.set(item.rule.fullKey, item.location);
+    for (let i = 0; i < loaded.rules.length; i++) {
+      const rule = loaded.rules[i] as RateLimitRule;
+      rules.push(rule);
+      if (locations.has(rule.fullKey)) ambiguous.add(rule.fullKey);
+      locations.set(rule.fullKey, loaded.locations[i] as RuleLocation);
     }
   }
-  for (const rule of rules) {
-    if ((seenFullKeys.get(rule.fullKey) ?? 0) > 1) {
-      locations.delete(rule.fullKey);
-      warnings.push(
-        configProblem("ambiguous-full-key", rule.file, `${rule.label} has the same full key '${rule.fullKey}' as another rule: TrendMaster cannot tell them apart and leaves both alone`),
-      );
+  if (ambiguous.size > 0) {
+    for (const rule of rules) {
+      if (ambiguous.has(rule.fullKey)) {
+        locations.delete(rule.fullKey);
+        warnings.push(
+          configProblem("ambiguous-full-key", rule.file, `${rule.label} has the same full key '${rule.fullKey}' as another rule: TrendMaster cannot tell them apart and leaves both alone`),
+        );
+      }
     }
   }
   return { ok: errors.length === 0, errors, warnings, rules, locations };
@@ -357,52 +361,64 @@ function toPlain(v: GoValue): unknown {
   }
 }
 
-interface LoadedRule {
-  rule: RateLimitRule;
-  location: RuleLocation;
+/** What loadDescriptors appends to, in document order: rules[i] sits at locations[i]. */
+interface LoadedRules {
+  readonly rules: RateLimitRule[];
+  readonly locations: RuleLocation[];
 }
+
+/** The rule a descriptor's children extend: its chain, full key and label (a domain's top level has an empty chain). */
+interface ParentRule {
+  readonly chain: readonly DescriptorEntry[];
+  readonly fullKey: string;
+  readonly label: string;
+}
+
+/** Shared by every descriptor without children: it is only ever asked for keys, never given any. */
+const NO_CHILDREN: DescriptorLevel = new Map();
 
 /** loadDescriptors: the per-descriptor checks, recursing into children; a failing subtree is skipped. */
 function loadDescriptors(
   file: string,
   domain: string,
-  parent: readonly DescriptorEntry[],
+  parent: ParentRule,
   descriptors: readonly TypedDescriptor[],
   level: DescriptorLevel,
   warnings: ConfigProblem[],
-): LoadedRule[] {
+  out: LoadedRules,
+): void {
   const reject = (problem: ConfigProblem): never => {
     throw new FileRejected(problem);
   };
-  const out: LoadedRule[] = [];
   for (const d of descriptors) {
-    const where = { path: d.path, line: d.line };
-    if (d.key === "") reject(configProblem("empty-key", file, "descriptor has empty key", where));
+    // Built only for a problem: this loop runs once per descriptor and dominates load time.
+    const where = (suffix = "") => ({ path: `${d.path}${suffix}`, line: d.line });
     const entry: DescriptorEntry = d.value === "" ? { key: d.key } : { key: d.key, value: d.value };
-    const chain = [...parent, entry];
+    const chain = parent.chain.length === 0 ? [entry] : [...parent.chain, entry];
     const finalKey = compositeKey(entry);
-    const fullKey = ruleFullKey(domain, chain);
-    if (level.has(finalKey)) reject(configProblem("duplicate-key", file, `duplicate descriptor composite key '${fullKey}'`, where));
+    // ruleFullKey(domain, chain) and ruleLabel(chain), extending the parent's rather than joining the whole chain again.
+    const fullKey = `${parent.fullKey}.${finalKey}`;
+    if (d.key === "") reject(configProblem("empty-key", file, "descriptor has empty key", where()));
+    if (level.has(finalKey)) reject(configProblem("duplicate-key", file, `duplicate descriptor composite key '${fullKey}'`, where()));
     let unit: RateLimitUnit | undefined;
     const rl = d.rateLimit;
     if (rl) {
       unit = parseRateLimitUnit(rl.unit);
-      const unitWhere = { ...where, path: `${d.path}.rate_limit.unit` };
-      if (rl.unlimited && unit !== undefined) reject(configProblem("unlimited-with-unit", file, "should not specify rate limit unit when unlimited", unitWhere));
-      if (!rl.unlimited && unit === undefined) reject(configProblem("invalid-unit", file, `invalid rate limit unit '${rl.unit}'`, unitWhere));
-      const replacesWhere = { ...where, path: `${d.path}.rate_limit.replaces` };
+      if (rl.unlimited && unit !== undefined) reject(configProblem("unlimited-with-unit", file, "should not specify rate limit unit when unlimited", where(".rate_limit.unit")));
+      if (!rl.unlimited && unit === undefined) reject(configProblem("invalid-unit", file, `invalid rate limit unit '${rl.unit}'`, where(".rate_limit.unit")));
       for (const name of rl.replaces) {
-        if (name === "") reject(configProblem("empty-replaces", file, "should not have an empty replaces entry", replacesWhere));
-        if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", replacesWhere));
+        if (name === "") reject(configProblem("empty-replaces", file, "should not have an empty replaces entry", where(".rate_limit.replaces")));
+        if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", where(".rate_limit.replaces")));
       }
     }
     if (d.shareThreshold && !d.value.includes("*")) {
-      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, { ...where, path: `${d.path}.share_threshold` }));
+      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, where(".share_threshold")));
     }
-    const children: DescriptorLevel = new Map();
+    const children: DescriptorLevel = d.descriptors.length > 0 ? new Map() : NO_CHILDREN;
     level.set(finalKey, children);
-    const label = ruleLabel(chain);
-    // Built by assignment, not conditional spreads: this runs once per descriptor and dominates load time.
+    const part = d.value === "" ? d.key : `${d.key}=${d.value}`;
+    const label = parent.chain.length === 0 ? part : `${parent.label}/${part}`;
+    // Built by assignment, not conditional spreads.
     const rule: Mutable<RateLimitRule> = {
       domain,
       chain,
@@ -427,15 +443,15 @@ function loadDescriptors(
     }
     if (d.metadata !== undefined) rule.metadata = d.metadata;
     if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
-      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where));
+      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where()));
     }
     if (!rl && d.descriptors.length === 0) {
-      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where));
+      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where()));
     }
-    out.push({ rule, location });
-    for (const child of loadDescriptors(file, domain, chain, d.descriptors, children, warnings)) out.push(child);
+    out.rules.push(rule);
+    out.locations.push(location);
+    if (d.descriptors.length > 0) loadDescriptors(file, domain, rule, d.descriptors, children, warnings, out);
   }
-  return out;
 }
 
 /** The loader's panic: the first error in a file ends that file's load. */

@@ -17,11 +17,12 @@ export const UNIT_SECONDS: Readonly<Record<RateLimitUnit, number>> = Object.free
   year: 31_536_000,
 });
 
+const UNITS_BY_UPPER_NAME: ReadonlyMap<string, RateLimitUnit> = new Map(RATE_LIMIT_UNITS.map((unit) => [unit.toUpperCase(), unit]));
+
 /** The unit the loader would resolve `text` to, or undefined when it would reject it. */
 export function parseRateLimitUnit(text: string): RateLimitUnit | undefined {
   // The loader looks up strings.ToUpper(unit) in the protobuf enum's names.
-  const upper = text.toUpperCase();
-  return RATE_LIMIT_UNITS.find((unit) => unit.toUpperCase() === upper);
+  return UNITS_BY_UPPER_NAME.get(text.toUpperCase());
 }
 
 /** Largest requests_per_unit the loader accepts: the field is a uint32. */
