@@ -76,7 +76,8 @@ interface TypedDescriptor {
   quotaMode: boolean;
   metadata?: unknown;
   path: string;
-  line: number;
+  /** The descriptor's node: its line is looked up only for a problem. */
+  node: SourceNode;
 }
 
 interface TypedRoot {
@@ -279,7 +280,7 @@ function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string
   }
   const out: TypedDescriptor[] = [];
   v.items.forEach((item, i) => {
-    if (item.type === "null") return out.push(emptyDescriptor(`${path}[${i}]`, item.node.line));
+    if (item.type === "null") return out.push(emptyDescriptor(`${path}[${i}]`, item.node));
     if (item.type !== "map") return errs.push(typeError(item, "config.YamlDescriptor"));
     const p = `${path}[${i}]`;
     const descriptor: TypedDescriptor = {
@@ -292,7 +293,7 @@ function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string
       shareThreshold: decodeBool(field(item, "share_threshold"), errs),
       quotaMode: decodeBool(field(item, "quota_mode"), errs),
       path: p,
-      line: item.node.line,
+      node: item.node,
     };
     const rateLimit = decodeRateLimit(field(item, "rate_limit"), errs);
     if (rateLimit) descriptor.rateLimit = rateLimit;
@@ -304,8 +305,8 @@ function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string
   return out;
 }
 
-function emptyDescriptor(path: string, line: number): TypedDescriptor {
-  return { key: "", value: "", descriptors: [], shadowMode: false, detailedMetric: false, valueToMetric: false, shareThreshold: false, quotaMode: false, path, line };
+function emptyDescriptor(path: string, node: SourceNode): TypedDescriptor {
+  return { key: "", value: "", descriptors: [], shadowMode: false, detailedMetric: false, valueToMetric: false, shareThreshold: false, quotaMode: false, path, node };
 }
 
 function decodeRateLimit(v: GoValue | undefined, errs: string[]): TypedRateLimit | undefined {
@@ -392,7 +393,7 @@ function loadDescriptors(
   };
   for (const d of descriptors) {
     // Built only for a problem: this loop runs once per descriptor and dominates load time.
-    const where = (suffix = "") => ({ path: `${d.path}${suffix}`, line: d.line });
+    const where = (suffix = "") => ({ path: `${d.path}${suffix}`, line: d.node.line });
     const entry: DescriptorEntry = d.value === "" ? { key: d.key } : { key: d.key, value: d.value };
     const chain = parent.chain.length === 0 ? [entry] : [...parent.chain, entry];
     const finalKey = compositeKey(entry);
@@ -418,28 +419,46 @@ function loadDescriptors(
     level.set(finalKey, children);
     const part = d.value === "" ? d.key : `${d.key}=${d.value}`;
     const label = parent.chain.length === 0 ? part : `${parent.label}/${part}`;
-    // Built by assignment, not conditional spreads.
-    const rule: Mutable<RateLimitRule> = {
-      domain,
-      chain,
-      fullKey,
-      label,
-      file,
-      shadowMode: d.shadowMode,
-      detailedMetric: d.detailedMetric,
-      valueToMetric: d.valueToMetric,
-      shareThreshold: d.shareThreshold,
-      quotaMode: d.quotaMode,
-      hasChildren: d.descriptors.length > 0,
-    };
-    const location: Mutable<RuleLocation> = { file };
+    // Whole literals, in the key order the optional fields were always added in: properties added
+    // later would cost each object a second allocation. This runs once per descriptor.
+    let rule: Mutable<RateLimitRule>;
+    let location: Mutable<RuleLocation>;
     if (rl) {
-      const rateLimit: Mutable<RuleRateLimit> = { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces };
-      if (unit !== undefined && !rl.unlimited) rateLimit.unit = unit;
+      const rateLimit: Mutable<RuleRateLimit> =
+        unit !== undefined && !rl.unlimited
+          ? { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces, unit }
+          : { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces };
       if (rl.name !== "") rateLimit.name = rl.name;
-      rule.rateLimit = rateLimit;
-      location.rateLimit = rl.node;
-      if (rl.requestsPerUnitNode) location.requestsPerUnit = rl.requestsPerUnitNode;
+      rule = {
+        domain,
+        chain,
+        fullKey,
+        label,
+        file,
+        shadowMode: d.shadowMode,
+        detailedMetric: d.detailedMetric,
+        valueToMetric: d.valueToMetric,
+        shareThreshold: d.shareThreshold,
+        quotaMode: d.quotaMode,
+        hasChildren: d.descriptors.length > 0,
+        rateLimit,
+      };
+      location = rl.requestsPerUnitNode ? { file, rateLimit: rl.node, requestsPerUnit: rl.requestsPerUnitNode } : { file, rateLimit: rl.node };
+    } else {
+      rule = {
+        domain,
+        chain,
+        fullKey,
+        label,
+        file,
+        shadowMode: d.shadowMode,
+        detailedMetric: d.detailedMetric,
+        valueToMetric: d.valueToMetric,
+        shareThreshold: d.shareThreshold,
+        quotaMode: d.quotaMode,
+        hasChildren: d.descriptors.length > 0,
+      };
+      location = { file };
     }
     if (d.metadata !== undefined) rule.metadata = d.metadata;
     if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
@@ -604,7 +623,7 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
     shareThreshold: false,
     quotaMode: false,
     path,
-    line: map.line,
+    node: map,
   };
   let rateLimit: TypedRateLimit | undefined;
   let metadata: unknown;

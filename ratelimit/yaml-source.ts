@@ -165,11 +165,15 @@ function goWording(reason: string): string {
 
 class SourceTreeBuilder implements SourcePositions {
   private readonly anchors = new Map<string, SourceNode>();
-  readonly lines: LineIndex;
+  private lineIndex: LineIndex | undefined;
   nodeCount = 0;
   hasAlias = false;
-  constructor(private readonly text: string) {
-    this.lines = new LineIndex(text);
+  constructor(private readonly text: string) {}
+
+  /** Built on the first line asked for: a document that loads cleanly may need none. */
+  get lines(): LineIndex {
+    if (!this.lineIndex) this.lineIndex = new LineIndex(this.text);
+    return this.lineIndex;
   }
 
   /** Build the node for a frame js-yaml just closed; its children are `children[from..to)`, already built. */
@@ -199,11 +203,7 @@ class SourceTreeBuilder implements SourcePositions {
       this.hasAlias = true;
       result = new AliasNodeImpl(start, start + 1 + name.length, this, anchor, tag, name, target);
     } else if (kind === "mapping") {
-      const keysAndValues: SourceNode[] = [];
-      for (let i = from; i < to; i++) {
-        const child = children[i];
-        if (child) keysAndValues.push(child);
-      }
+      const keysAndValues = builtChildren(children, from, to);
       if (keysAndValues.length % 2 === 1) {
         // A key without a value node (`key:` at the end of a flow map) decodes to null.
         const key = keysAndValues[keysAndValues.length - 1] as SourceNode;
@@ -211,11 +211,7 @@ class SourceTreeBuilder implements SourcePositions {
       }
       result = new MappingNodeImpl(start, endPosition, this, anchor, tag, keysAndValues, first === 123 /* { */);
     } else if (kind === "sequence") {
-      const items: SourceNode[] = [];
-      for (let i = from; i < to; i++) {
-        const child = children[i];
-        if (child) items.push(child);
-      }
+      const items = builtChildren(children, from, to);
       result = new SequenceNodeImpl(start, endPosition, this, anchor, tag, items);
     } else {
       const text = typeof value === "string" ? value : "";
@@ -262,6 +258,22 @@ class SourceTreeBuilder implements SourcePositions {
   }
 }
 
+/**
+ * The nodes among `children[from..to)`, in an array of exactly their number: an array grown by
+ * push reserves room for 17 or more, and a config has thousands of small mappings.
+ */
+function builtChildren(children: ReadonlyArray<SourceNode | undefined>, from: number, to: number): SourceNode[] {
+  let count = 0;
+  for (let i = from; i < to; i++) if (children[i]) count++;
+  const built = new Array<SourceNode>(count);
+  let j = 0;
+  for (let i = from; i < to; i++) {
+    const child = children[i];
+    if (child) built[j++] = child;
+  }
+  return built;
+}
+
 function isBlank(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
@@ -286,40 +298,58 @@ interface SourcePositions {
   trimEnd(rawEnd: number): number;
 }
 
+/** A node's `&anchor` and `!tag`, when it has either (most nodes have neither). */
+interface NodeProperties {
+  readonly anchor: string | undefined;
+  readonly tag: string | undefined;
+}
+
 /**
- * Node classes: fixed object shapes for V8, and `line` and `end` computed only when asked (most
- * nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
+ * Node classes: fixed, small object shapes for V8 (a config holds tens of thousands of nodes, all
+ * alive until it is loaded), with `kind` on the prototype, and `line` and `end` computed only when
+ * asked (most nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
  */
 abstract class NodeImpl {
-  private trimmedEnd = -1;
+  private readonly properties: NodeProperties | undefined;
   constructor(
     readonly start: number,
     private readonly rawEnd: number,
     private readonly source: SourcePositions,
-    readonly anchor: string | undefined,
-    readonly tag: string | undefined,
-  ) {}
+    anchor: string | undefined,
+    tag: string | undefined,
+  ) {
+    this.properties = anchor === undefined && tag === undefined ? undefined : { anchor, tag };
+  }
+  get anchor(): string | undefined {
+    return this.properties?.anchor;
+  }
+  get tag(): string | undefined {
+    return this.properties?.tag;
+  }
   get line(): number {
     return this.source.lines.lineOf(this.start);
   }
   get end(): number {
-    if (this.trimmedEnd < 0) this.trimmedEnd = this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
-    return this.trimmedEnd;
+    return this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
   }
 }
 
 class ScalarNodeImpl extends NodeImpl implements ScalarNode {
-  readonly kind = "scalar";
   constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"]) {
     super(start, end, source, anchor, tag);
+  }
+  get kind(): "scalar" {
+    return "scalar";
   }
 }
 
 class MappingNodeImpl extends NodeImpl implements MappingNode {
-  readonly kind = "mapping";
   private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
   constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean) {
     super(start, end, source, anchor, tag);
+  }
+  get kind(): "mapping" {
+    return "mapping";
   }
   /** Built when first asked: the decoders walk `keysAndValues`. */
   get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
@@ -333,15 +363,19 @@ class MappingNodeImpl extends NodeImpl implements MappingNode {
 }
 
 class SequenceNodeImpl extends NodeImpl implements SequenceNode {
-  readonly kind = "sequence";
   constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[]) {
     super(start, end, source, anchor, tag);
+  }
+  get kind(): "sequence" {
+    return "sequence";
   }
 }
 
 class AliasNodeImpl extends NodeImpl implements AliasNode {
-  readonly kind = "alias";
   constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly name: string, readonly target: SourceNode) {
     super(start, end, source, anchor, tag);
+  }
+  get kind(): "alias" {
+    return "alias";
   }
 }
