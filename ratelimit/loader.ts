@@ -154,7 +154,8 @@ type DescriptorLevel = Map<string, Map<string, DescriptorLevel>>;
 function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]): TypedRoot | undefined {
   const loadError = (code: "yaml-syntax" | "yaml-type" | "yaml-aliasing" | "yaml-merge" | "document-too-large", text: string, line?: number) =>
     errors.push(configProblem(code, file.name, `error loading config file: ${text}`, line !== undefined ? { line } : {}));
-  const bytes = Buffer.byteLength(file.text, "utf8");
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: most documents need no byte count.
+  const bytes = file.text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(file.text, "utf8");
   if (bytes > maxBytes) {
     loadError("document-too-large", `document is ${bytes} bytes, more than the ${maxBytes} bytes TrendMaster parses`);
     return undefined;
@@ -375,6 +376,11 @@ interface ParentRule {
   readonly label: string;
 }
 
+/** Where a descriptor's problem is: built only for a problem, as this runs once per descriptor. */
+function where(d: TypedDescriptor, suffix = ""): { path: string; line: number } {
+  return { path: `${d.path}${suffix}`, line: d.node.line };
+}
+
 /** Shared by every descriptor without children: it is only ever asked for keys, never given any. */
 const NO_CHILDREN: DescriptorLevel = new Map();
 
@@ -392,28 +398,26 @@ function loadDescriptors(
     throw new FileRejected(problem);
   };
   for (const d of descriptors) {
-    // Built only for a problem: this loop runs once per descriptor and dominates load time.
-    const where = (suffix = "") => ({ path: `${d.path}${suffix}`, line: d.node.line });
     const entry: DescriptorEntry = d.value === "" ? { key: d.key } : { key: d.key, value: d.value };
     const chain = parent.chain.length === 0 ? [entry] : [...parent.chain, entry];
     const finalKey = compositeKey(entry);
     // ruleFullKey(domain, chain) and ruleLabel(chain), extending the parent's rather than joining the whole chain again.
     const fullKey = `${parent.fullKey}.${finalKey}`;
-    if (d.key === "") reject(configProblem("empty-key", file, "descriptor has empty key", where()));
-    if (level.has(finalKey)) reject(configProblem("duplicate-key", file, `duplicate descriptor composite key '${fullKey}'`, where()));
+    if (d.key === "") reject(configProblem("empty-key", file, "descriptor has empty key", where(d)));
+    if (level.has(finalKey)) reject(configProblem("duplicate-key", file, `duplicate descriptor composite key '${fullKey}'`, where(d)));
     let unit: RateLimitUnit | undefined;
     const rl = d.rateLimit;
     if (rl) {
       unit = parseRateLimitUnit(rl.unit);
-      if (rl.unlimited && unit !== undefined) reject(configProblem("unlimited-with-unit", file, "should not specify rate limit unit when unlimited", where(".rate_limit.unit")));
-      if (!rl.unlimited && unit === undefined) reject(configProblem("invalid-unit", file, `invalid rate limit unit '${rl.unit}'`, where(".rate_limit.unit")));
+      if (rl.unlimited && unit !== undefined) reject(configProblem("unlimited-with-unit", file, "should not specify rate limit unit when unlimited", where(d, ".rate_limit.unit")));
+      if (!rl.unlimited && unit === undefined) reject(configProblem("invalid-unit", file, `invalid rate limit unit '${rl.unit}'`, where(d, ".rate_limit.unit")));
       for (const name of rl.replaces) {
-        if (name === "") reject(configProblem("empty-replaces", file, "should not have an empty replaces entry", where(".rate_limit.replaces")));
-        if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", where(".rate_limit.replaces")));
+        if (name === "") reject(configProblem("empty-replaces", file, "should not have an empty replaces entry", where(d, ".rate_limit.replaces")));
+        if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", where(d, ".rate_limit.replaces")));
       }
     }
     if (d.shareThreshold && !d.value.includes("*")) {
-      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, where(".share_threshold")));
+      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, where(d, ".share_threshold")));
     }
     const children: DescriptorLevel = d.descriptors.length > 0 ? new Map() : NO_CHILDREN;
     level.set(finalKey, children);
@@ -462,10 +466,10 @@ function loadDescriptors(
     }
     if (d.metadata !== undefined) rule.metadata = d.metadata;
     if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
-      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where()));
+      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where(d)));
     }
     if (!rl && d.descriptors.length === 0) {
-      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where()));
+      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where(d)));
     }
     out.rules.push(rule);
     out.locations.push(location);
@@ -521,6 +525,9 @@ function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
     throw error;
   }
 }
+
+/** The children of a descriptor without any (never added to). */
+const NO_DESCRIPTORS: TypedDescriptor[] = [];
 
 /** A mapping key that validateYamlKeys accepts, else give up. */
 function directKey(node: SourceNode): string {
@@ -616,7 +623,7 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
   const descriptor: TypedDescriptor = {
     key: "",
     value: "",
-    descriptors: [],
+    descriptors: NO_DESCRIPTORS,
     shadowMode: false,
     detailedMetric: false,
     valueToMetric: false,
