@@ -311,7 +311,7 @@ export function goErrorValue(v: GoValue): string {
   return text.length > 10 ? ` \`${text.slice(0, 7)}...\`` : ` \`${text}\``;
 }
 
-/** What a scalar resolves to, as goTagOf names it, with uint split out; see resolveScalarKind. */
+/** What resolveScalar gives a scalar, by goTagOf's tags, with ints above int64 (uint) apart. */
 export const enum ScalarKind {
   Str,
   Int,
