@@ -423,46 +423,26 @@ function loadDescriptors(
     level.set(finalKey, children);
     const part = d.value === "" ? d.key : `${d.key}=${d.value}`;
     const label = parent.chain.length === 0 ? part : `${parent.label}/${part}`;
-    // Whole literals, in the key order the optional fields were always added in: properties added
-    // later would cost each object a second allocation. This runs once per descriptor.
-    let rule: Mutable<RateLimitRule>;
-    let location: Mutable<RuleLocation>;
+    const rule: Mutable<RateLimitRule> = {
+      domain,
+      chain,
+      fullKey,
+      label,
+      file,
+      shadowMode: d.shadowMode,
+      detailedMetric: d.detailedMetric,
+      valueToMetric: d.valueToMetric,
+      shareThreshold: d.shareThreshold,
+      quotaMode: d.quotaMode,
+      hasChildren: d.descriptors.length > 0,
+    };
+    let location: Mutable<RuleLocation> = { file };
     if (rl) {
-      const rateLimit: Mutable<RuleRateLimit> =
-        unit !== undefined && !rl.unlimited
-          ? { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces, unit }
-          : { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces };
+      const rateLimit: Mutable<RuleRateLimit> = { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces };
+      if (unit !== undefined && !rl.unlimited) rateLimit.unit = unit;
       if (rl.name !== "") rateLimit.name = rl.name;
-      rule = {
-        domain,
-        chain,
-        fullKey,
-        label,
-        file,
-        shadowMode: d.shadowMode,
-        detailedMetric: d.detailedMetric,
-        valueToMetric: d.valueToMetric,
-        shareThreshold: d.shareThreshold,
-        quotaMode: d.quotaMode,
-        hasChildren: d.descriptors.length > 0,
-        rateLimit,
-      };
+      rule.rateLimit = rateLimit;
       location = rl.requestsPerUnitNode ? { file, rateLimit: rl.node, requestsPerUnit: rl.requestsPerUnitNode } : { file, rateLimit: rl.node };
-    } else {
-      rule = {
-        domain,
-        chain,
-        fullKey,
-        label,
-        file,
-        shadowMode: d.shadowMode,
-        detailedMetric: d.detailedMetric,
-        valueToMetric: d.valueToMetric,
-        shareThreshold: d.shareThreshold,
-        quotaMode: d.quotaMode,
-        hasChildren: d.descriptors.length > 0,
-      };
-      location = { file };
     }
     if (d.metadata !== undefined) rule.metadata = d.metadata;
     if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
