@@ -58,7 +58,13 @@ describe("trendmaster webhook flags", () => {
         });
       });
       expect(JSON.parse(log.split("\n")[0] as string)).toMatchObject({ msg: "webhook listening", mode: "audit" });
-      expect((await httpsRequest(testAgent(pki.caCert), port, "GET", "/readyz")).text).toBe("ready\n");
+      // The server listens before its first forecast read ends: readiness follows within moments.
+      let readiness = "";
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        readiness = (await httpsRequest(testAgent(pki.caCert), port, "GET", "/readyz")).text;
+        if (readiness === "ready\n") break;
+      }
+      expect(readiness).toBe("ready\n");
       const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       expect(await exit).toBe(0);
