@@ -88,7 +88,8 @@ describeInSandbox("the built app as uid 1001 on a read-only root with only /tmp 
 
   it("the webhook serves /healthz and /readyz over TLS from the mounted certificate", async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const probe = `const https=require("node:https");const get=(p)=>new Promise((ok,no)=>https.get({host:"127.0.0.1",port:${port},path:p,rejectUnauthorized:false},(r)=>{r.resume();ok(p+" "+r.statusCode)}).on("error",no));Promise.all([get("/healthz"),get("/readyz")]).then((s)=>{console.log(s.join(","));},()=>process.exit(1));`;
+    // Retried until both answer 200: /readyz legitimately lags the listening socket by the first forecast read.
+    const probe = `const https=require("node:https");const get=(p)=>new Promise((ok,no)=>https.get({host:"127.0.0.1",port:${port},path:p,rejectUnauthorized:false},(r)=>{r.resume();ok(p+" "+r.statusCode)}).on("error",no));Promise.all([get("/healthz"),get("/readyz")]).then((s)=>{console.log(s.join(","));process.exit(s.every((x)=>x.endsWith(" 200"))?0:1);},()=>process.exit(1));`;
     const script = [
       `printf '%s' '{"generation":1,"generatedAt":"2026-01-01T00:00:00.000Z","source":"sandbox","model":"none","rules":{}}' > /tmp/forecast.json`,
       `node ${CLI} webhook --port ${port} --cert /tmp/tls/tls.crt --key /tmp/tls/tls.key --forecast /tmp/forecast.json >/tmp/webhook.log 2>&1 &`,
