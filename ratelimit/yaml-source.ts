@@ -1,51 +1,8 @@
 import yaml from "js-yaml";
+import { AliasNodeImpl, DocumentPositions, isBlank, LineIndex, MappingNodeImpl, ScalarNodeImpl, SequenceNodeImpl, type ScalarNode, type SourceNode } from "./source-nodes.js";
 
-/**
- * A YAML node with its place in the source text, built from js-yaml's composition events.
- * js-yaml resolves values but forgets where they came from; the ratelimit loader's checks need
- * Go yaml.v2's view of every scalar (quoted or plain, line number), and byte-preserving edits
- * need exact spans, so we keep both.
- */
-export type SourceNode = ScalarNode | MappingNode | SequenceNode | AliasNode;
-
-interface NodeBase {
-  /** Offset of the node's first character (after anchor/tag properties for scalars). */
-  readonly start: number;
-  /** Offset just after the node's last character. */
-  readonly end: number;
-  /** 1-based line of `start`. */
-  readonly line: number;
-  readonly anchor?: string;
-  /** Explicit tag as written (`!!str`), if any. */
-  readonly tag?: string;
-}
-
-export interface ScalarNode extends NodeBase {
-  readonly kind: "scalar";
-  /** The decoded text (quotes and escapes resolved). */
-  readonly text: string;
-  readonly style: "plain" | "single" | "double" | "literal" | "folded";
-}
-
-export interface MappingNode extends NodeBase {
-  readonly kind: "mapping";
-  readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>;
-  /** The same pairs flattened, key then value: `[k0, v0, k1, v1, ...]` (no tuple per pair). */
-  readonly keysAndValues: readonly SourceNode[];
-  readonly flow: boolean;
-}
-
-export interface SequenceNode extends NodeBase {
-  readonly kind: "sequence";
-  readonly items: readonly SourceNode[];
-}
-
-export interface AliasNode extends NodeBase {
-  readonly kind: "alias";
-  readonly name: string;
-  /** The anchored node it refers to. */
-  readonly target: SourceNode;
-}
+export type { AliasNode, MappingNode, ScalarNode, SequenceNode, SourceNode } from "./source-nodes.js";
+export { LineIndex } from "./source-nodes.js";
 
 /** A YAML syntax error, located. */
 export class YamlSyntaxError extends Error {
@@ -60,24 +17,6 @@ export class YamlSyntaxError extends Error {
 
 /** Nesting deeper than this is refused (js-yaml's own guard), keeping parse time and stack bounded. */
 export const MAX_YAML_DEPTH = 100;
-
-/** Line index: offsets at which each line starts, for offset → line lookups. */
-export class LineIndex {
-  private readonly starts: number[] = [0];
-  constructor(text: string) {
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
-  }
-  lineOf(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-}
 
 /** A parsed document: its root, and what decoding needs to know before walking it. */
 export interface ParsedYamlDocument {
@@ -163,17 +102,17 @@ function goWording(reason: string): string {
   return reason;
 }
 
-class SourceTreeBuilder implements SourcePositions {
+class SourceTreeBuilder {
   private readonly anchors = new Map<string, SourceNode>();
-  private lineIndex: LineIndex | undefined;
+  private readonly positions: DocumentPositions;
   nodeCount = 0;
   hasAlias = false;
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.positions = new DocumentPositions(text);
+  }
 
-  /** Built on the first line asked for: a document that loads cleanly may need none. */
   get lines(): LineIndex {
-    if (!this.lineIndex) this.lineIndex = new LineIndex(this.text);
-    return this.lineIndex;
+    return this.positions.lines;
   }
 
   /** Build the node for a frame js-yaml just closed; its children are `children[from..to)`, already built. */
@@ -201,7 +140,7 @@ class SourceTreeBuilder implements SourcePositions {
       const target = this.anchors.get(name);
       if (!target) throw new YamlSyntaxError(`unknown anchor '${name}' referenced`, this.lines.lineOf(start));
       this.hasAlias = true;
-      result = new AliasNodeImpl(start, start + 1 + name.length, this, anchor, tag, name, target);
+      result = new AliasNodeImpl(start, start + 1 + name.length, this.positions, anchor, tag, name, target);
     } else if (kind === "mapping") {
       const keysAndValues = builtChildren(children, from, to);
       if (keysAndValues.length % 2 === 1) {
@@ -209,22 +148,42 @@ class SourceTreeBuilder implements SourcePositions {
         const key = keysAndValues[keysAndValues.length - 1] as SourceNode;
         keysAndValues.push(this.nullAt(key.end));
       }
-      result = new MappingNodeImpl(start, endPosition, this, anchor, tag, keysAndValues, first === 123 /* { */);
+      result = new MappingNodeImpl(start, endPosition, this.positions, anchor, tag, keysAndValues, first === 123 /* { */);
     } else if (kind === "sequence") {
       const items = builtChildren(children, from, to);
-      result = new SequenceNodeImpl(start, endPosition, this, anchor, tag, items);
+      if (Array.isArray(value) && value.length > items.length) this.insertEmptyItems(items, value, start);
+      result = new SequenceNodeImpl(start, endPosition, this.positions, anchor, tag, items);
     } else {
       const text = typeof value === "string" ? value : "";
       const style = first === 34 /* " */ ? "double" : first === 39 /* ' */ ? "single" : first === 124 /* | */ ? "literal" : first === 62 /* > */ ? "folded" : "plain";
-      result = new ScalarNodeImpl(start, kind === "scalar" ? endPosition : start, this, anchor, tag, text, style);
+      result = new ScalarNodeImpl(start, kind === "scalar" ? endPosition : start, this.positions, anchor, tag, text, style);
     }
     if (anchor !== undefined) this.anchors.set(anchor, result);
     return result;
   }
 
+  /**
+   * An empty item (`-` and nothing) is a null in js-yaml's array but emits no event, so no node was
+   * built for it: put a null node in its place, as yaml.v2 decodes one (the loader refuses it).
+   */
+  private insertEmptyItems(items: SourceNode[], value: readonly unknown[], sequenceStart: number): void {
+    const built = items.splice(0);
+    let next = 0;
+    for (const element of value) {
+      const node = built[next];
+      if (element === null && !(node && isEmptyNode(node))) {
+        items.push(this.nullAt(items.at(-1)?.end ?? sequenceStart));
+      } else if (node) {
+        items.push(node);
+        next++;
+      }
+    }
+    if (next !== built.length) items.splice(0, items.length, ...built); // could not line them up: keep what was built
+  }
+
   private nullAt(offset: number): ScalarNode {
     this.nodeCount++;
-    return new ScalarNodeImpl(offset, offset, this, undefined, undefined, "", "plain");
+    return new ScalarNodeImpl(offset, offset, this.positions, undefined, undefined, "", "plain");
   }
 
   /** Skip white space, line breaks, comments and the `- `/`? `/`: ` indicators js-yaml leaves before a node. */
@@ -237,23 +196,6 @@ class SourceTreeBuilder implements SourcePositions {
         const nl = t.indexOf("\n", pos);
         pos = nl === -1 ? t.length : nl + 1;
       } else return pos;
-    }
-  }
-
-  /** js-yaml reports a node's end after trailing blanks and comments: step back to its last character. */
-  trimEnd(end: number): number {
-    const t = this.text;
-    let e = end;
-    for (;;) {
-      while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
-      const lineStart = t.lastIndexOf("\n", e - 1) + 1;
-      // Scan this line only: lastIndexOf("#") would walk back through a comment-free file on every node.
-      let hashAt = e - 1;
-      while (hashAt >= lineStart && t.charCodeAt(hashAt) !== 35 /* # */) hashAt--;
-      if (hashAt < lineStart) return e; // fast path: no comment on this line
-      const hash = commentStart(t.slice(lineStart, e));
-      if (hash === -1) return e;
-      e = lineStart + hash;
     }
   }
 }
@@ -274,108 +216,9 @@ function builtChildren(children: ReadonlyArray<SourceNode | undefined>, from: nu
   return built;
 }
 
-function isBlank(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
-}
 
-/** Offset of a `#` comment in one line of YAML, ignoring `#` inside quotes or not preceded by a blank. */
-function commentStart(line: string): number {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") {
-      if (i === 0 || /[\s:\[{,-]/.test(line[i - 1] ?? "")) quote = c;
-    } else if (c === "#" && (i === 0 || line[i - 1] === " " || line[i - 1] === "\t")) return i;
-  }
-  return -1;
-}
-
-/** What nodes need from their document to answer `line` and `end` when asked. */
-interface SourcePositions {
-  readonly lines: LineIndex;
-  trimEnd(rawEnd: number): number;
-}
-
-/** A node's `&anchor` and `!tag`, when it has either (most nodes have neither). */
-interface NodeProperties {
-  readonly anchor: string | undefined;
-  readonly tag: string | undefined;
-}
-
-/**
- * Node classes: fixed, small object shapes for V8 (a config holds tens of thousands of nodes, all
- * alive until it is loaded), with `kind` on the prototype, and `line` and `end` computed only when
- * asked (most nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
- */
-abstract class NodeImpl {
-  private readonly properties: NodeProperties | undefined;
-  constructor(
-    readonly start: number,
-    private readonly rawEnd: number,
-    private readonly source: SourcePositions,
-    anchor: string | undefined,
-    tag: string | undefined,
-  ) {
-    this.properties = anchor === undefined && tag === undefined ? undefined : { anchor, tag };
-  }
-  get anchor(): string | undefined {
-    return this.properties?.anchor;
-  }
-  get tag(): string | undefined {
-    return this.properties?.tag;
-  }
-  get line(): number {
-    return this.source.lines.lineOf(this.start);
-  }
-  get end(): number {
-    return this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
-  }
-}
-
-class ScalarNodeImpl extends NodeImpl implements ScalarNode {
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"]) {
-    super(start, end, source, anchor, tag);
-  }
-  get kind(): "scalar" {
-    return "scalar";
-  }
-}
-
-class MappingNodeImpl extends NodeImpl implements MappingNode {
-  private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean) {
-    super(start, end, source, anchor, tag);
-  }
-  get kind(): "mapping" {
-    return "mapping";
-  }
-  /** Built when first asked: the decoders walk `keysAndValues`. */
-  get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
-    if (!this.pairList) {
-      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
-      for (let i = 0; i + 1 < this.keysAndValues.length; i += 2) pairs.push([this.keysAndValues[i] as SourceNode, this.keysAndValues[i + 1] as SourceNode]);
-      this.pairList = pairs;
-    }
-    return this.pairList;
-  }
-}
-
-class SequenceNodeImpl extends NodeImpl implements SequenceNode {
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[]) {
-    super(start, end, source, anchor, tag);
-  }
-  get kind(): "sequence" {
-    return "sequence";
-  }
-}
-
-class AliasNodeImpl extends NodeImpl implements AliasNode {
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly name: string, readonly target: SourceNode) {
-    super(start, end, source, anchor, tag);
-  }
-  get kind(): "alias" {
-    return "alias";
-  }
+/** A node with no content (js-yaml composes it to null), or an alias of one. */
+function isEmptyNode(node: SourceNode): boolean {
+  if (node.kind === "alias") return isEmptyNode(node.target);
+  return node.kind === "scalar" && node.style === "plain" && node.text === "" && node.start === node.end;
 }

@@ -1,0 +1,205 @@
+/**
+ * The source tree both YAML parsers build (js-yaml's events, and the block-subset scanner): nodes
+ * with their place in the text, answering `line` and `end` lazily from the document's positions.
+ */
+
+/**
+ * A YAML node with its place in the source text, built from js-yaml's composition events.
+ * js-yaml resolves values but forgets where they came from; the ratelimit loader's checks need
+ * Go yaml.v2's view of every scalar (quoted or plain, line number), and byte-preserving edits
+ * need exact spans, so we keep both.
+ */
+export type SourceNode = ScalarNode | MappingNode | SequenceNode | AliasNode;
+
+interface NodeBase {
+  /** Offset of the node's first character (after anchor/tag properties for scalars). */
+  readonly start: number;
+  /** Offset just after the node's last character. */
+  readonly end: number;
+  /** 1-based line of `start`. */
+  readonly line: number;
+  readonly anchor?: string;
+  /** Explicit tag as written (`!!str`), if any. */
+  readonly tag?: string;
+}
+
+export interface ScalarNode extends NodeBase {
+  readonly kind: "scalar";
+  /** The decoded text (quotes and escapes resolved). */
+  readonly text: string;
+  readonly style: "plain" | "single" | "double" | "literal" | "folded";
+}
+
+export interface MappingNode extends NodeBase {
+  readonly kind: "mapping";
+  readonly pairs: ReadonlyArray<readonly [SourceNode, SourceNode]>;
+  /** The same pairs flattened, key then value: `[k0, v0, k1, v1, ...]` (no tuple per pair). */
+  readonly keysAndValues: readonly SourceNode[];
+  readonly flow: boolean;
+}
+
+export interface SequenceNode extends NodeBase {
+  readonly kind: "sequence";
+  readonly items: readonly SourceNode[];
+}
+
+export interface AliasNode extends NodeBase {
+  readonly kind: "alias";
+  readonly name: string;
+  /** The anchored node it refers to. */
+  readonly target: SourceNode;
+}
+
+/** Line index: offsets at which each line starts, for offset → line lookups. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+/** Where a document's nodes are: line numbers and trimmed ends, computed only when asked. */
+export class DocumentPositions implements SourcePositions {
+  private lineIndex: LineIndex | undefined;
+  constructor(private readonly text: string) {}
+
+  /** Built on the first line asked for: a document that loads cleanly may need none. */
+  get lines(): LineIndex {
+    if (!this.lineIndex) this.lineIndex = new LineIndex(this.text);
+    return this.lineIndex;
+  }
+
+  /** A parser may report a node's end after trailing blanks and comments: step back to its last character. */
+  trimEnd(end: number): number {
+    const t = this.text;
+    let e = end;
+    for (;;) {
+      while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
+      const lineStart = t.lastIndexOf("\n", e - 1) + 1;
+      // Scan this line only: lastIndexOf("#") would walk back through a comment-free file on every node.
+      let hashAt = e - 1;
+      while (hashAt >= lineStart && t.charCodeAt(hashAt) !== 35 /* # */) hashAt--;
+      if (hashAt < lineStart) return e; // fast path: no comment on this line
+      const hash = commentStart(t.slice(lineStart, e));
+      if (hash === -1) return e;
+      e = lineStart + hash;
+    }
+  }
+}
+
+export function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Offset of a `#` comment in one line of YAML, ignoring `#` inside quotes or not preceded by a blank. */
+function commentStart(line: string): number {
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      if (i === 0 || /[\s:\[{,-]/.test(line[i - 1] ?? "")) quote = c;
+    } else if (c === "#" && (i === 0 || line[i - 1] === " " || line[i - 1] === "\t")) return i;
+  }
+  return -1;
+}
+
+
+/** What nodes need from their document to answer `line` and `end` when asked. */
+export interface SourcePositions {
+  readonly lines: LineIndex;
+  trimEnd(rawEnd: number): number;
+}
+
+/** A node's `&anchor` and `!tag`, when it has either (most nodes have neither). */
+interface NodeProperties {
+  readonly anchor: string | undefined;
+  readonly tag: string | undefined;
+}
+
+/**
+ * Node classes: fixed, small object shapes for V8 (a config holds tens of thousands of nodes, all
+ * alive until it is loaded), with `kind` on the prototype, and `line` and `end` computed only when
+ * asked (most nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
+ */
+abstract class NodeImpl {
+  private readonly properties: NodeProperties | undefined;
+  constructor(
+    readonly start: number,
+    private readonly rawEnd: number,
+    private readonly source: SourcePositions,
+    anchor: string | undefined,
+    tag: string | undefined,
+  ) {
+    this.properties = anchor === undefined && tag === undefined ? undefined : { anchor, tag };
+  }
+  get anchor(): string | undefined {
+    return this.properties?.anchor;
+  }
+  get tag(): string | undefined {
+    return this.properties?.tag;
+  }
+  get line(): number {
+    return this.source.lines.lineOf(this.start);
+  }
+  get end(): number {
+    return this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
+  }
+}
+
+export class ScalarNodeImpl extends NodeImpl implements ScalarNode {
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"]) {
+    super(start, end, source, anchor, tag);
+  }
+  get kind(): "scalar" {
+    return "scalar";
+  }
+}
+
+export class MappingNodeImpl extends NodeImpl implements MappingNode {
+  private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean) {
+    super(start, end, source, anchor, tag);
+  }
+  get kind(): "mapping" {
+    return "mapping";
+  }
+  /** Built when first asked: the decoders walk `keysAndValues`. */
+  get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
+    if (!this.pairList) {
+      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
+      for (let i = 0; i + 1 < this.keysAndValues.length; i += 2) pairs.push([this.keysAndValues[i] as SourceNode, this.keysAndValues[i + 1] as SourceNode]);
+      this.pairList = pairs;
+    }
+    return this.pairList;
+  }
+}
+
+export class SequenceNodeImpl extends NodeImpl implements SequenceNode {
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[]) {
+    super(start, end, source, anchor, tag);
+  }
+  get kind(): "sequence" {
+    return "sequence";
+  }
+}
+
+export class AliasNodeImpl extends NodeImpl implements AliasNode {
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly name: string, readonly target: SourceNode) {
+    super(start, end, source, anchor, tag);
+  }
+  get kind(): "alias" {
+    return "alias";
+  }
+}
