@@ -80,3 +80,33 @@ export function prophetUpperMax(h: History): number {
     model.free();
   }
 }
+
+/** Saturday or Sunday (UTC) at the middle of the day starting at t: the engine's day type. */
+function isWeekend(t: number): boolean {
+  const day = new Date(t + 12 * 3_600_000).getUTCDay();
+  return day === 0 || day === 6;
+}
+
+/**
+ * A reference, not a forecast: the second-largest realised maximum of the history's horizon-long
+ * periods of the same kind as the coming one (for a 24 h horizon, days of the same type, weekday or
+ * weekend). It is the lowest limit that at most one comparable period of the series' own recent
+ * past would have exceeded: a limit below it contradicts that evidence for a 95% target (one
+ * weekday in 15 is already 6.7%). Where it sits far above the coming period's peak, no honestly
+ * calibrated limit can be tight on that day.
+ */
+export function comparablePeriodFloor(h: History): number {
+  const maxima: number[] = [];
+  // Every period the history overlaps (the first may be short by a few samples).
+  for (let end = h.originMs; end > (h.timesMs[0] ?? h.originMs); end -= h.horizonMs) {
+    const start = end - h.horizonMs;
+    if (h.horizonMs <= DAY_MS && isWeekend(start) !== isWeekend(h.originMs)) continue;
+    let top = Number.NEGATIVE_INFINITY;
+    h.timesMs.forEach((t, i) => {
+      if (t >= start && t < end && Number.isFinite(h.values[i]!)) top = Math.max(top, h.values[i]!);
+    });
+    if (Number.isFinite(top)) maxima.push(top);
+  }
+  maxima.sort((a, b) => b - a);
+  return maxima[Math.min(1, maxima.length - 1)] ?? Number.NaN;
+}

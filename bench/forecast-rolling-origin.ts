@@ -6,14 +6,15 @@
  *   node dist/bench/forecast-rolling-origin.js [--quick] [--json] [--detail] [--origins=N] [--set=key=value ...]
  *
  * --quick skips the Prophet-band anchor (a full-resolution Prophet fit per origin, ~1-3 s each);
- * --detail lists the engine's limit per origin; --origins=N uses N daily origins per series (ELB
+ * --detail lists the engine's limit per origin (candidates, choice, bounds, and the comparable-day
+ * floor over the realised peak: see comparablePeriodFloor); --origins=N uses N daily origins per series (ELB
  * keeps its 5) as a robustness check; --set overrides one engine setting (tuning runs).
  */
 import { runForecastJob } from "../forecaster/engine/forecast-job.js";
 import { DEFAULT_FORECAST_SETTINGS, type ForecastSettings } from "../forecaster/logic/settings.js";
 import { quantile, median } from "../forecaster/logic/stats.js";
 import type { RuleSeries } from "../forecaster/traffic.js";
-import { maxOfWeekTimes, originalFormula, prophetUpperMax, seasonalNaiveUpperMax, type History } from "./anchors.js";
+import { comparablePeriodFloor, maxOfWeekTimes, originalFormula, prophetUpperMax, seasonalNaiveUpperMax, type History } from "./anchors.js";
 import { ANCHOR_SERIES, loadSeries, sharedDataDir } from "./shared-data.js";
 
 const DAY_MS = 86_400_000;
@@ -32,16 +33,19 @@ interface Outcome {
   /** CPU time of this process (one thread here): unlike wall time, not inflated by other load. */
   readonly cpuMs: number;
   readonly note?: string;
+  /** --detail: how the engine got there (candidates, choice, bounds). */
+  readonly detail?: string;
 }
 
-type Method = { readonly name: string; readonly limit: (h: History, series: RuleSeries) => { limit: number; note?: string } };
+type MethodResult = { limit: number; note?: string; detail?: string };
+type Method = { readonly name: string; readonly limit: (h: History, series: RuleSeries) => MethodResult };
 
 /**
  * The engine on the history before the origin. Without a current limit it is a bare series: even a
  * low-confidence estimate becomes the limit. With one (the operators' rule, as on a first cycle in
  * production) low confidence keeps it and the x2 / /2 step bound applies.
  */
-function engineLimit(settings: ForecastSettings, h: History, series: RuleSeries, currentLimit?: number): { limit: number; note: string } {
+function engineLimit(settings: ForecastSettings, h: History, series: RuleSeries, currentLimit?: number): MethodResult {
   const outcome = runForecastJob({
     fullKey: series.fullKey,
     unit: "step",
@@ -51,11 +55,17 @@ function engineLimit(settings: ForecastSettings, h: History, series: RuleSeries,
     ...(currentLimit !== undefined ? { currentLimit } : {}),
   });
   const r = outcome.recommendation;
-  return { limit: r.recommended, note: `${r.model}/${r.confidence}${r.keptCurrent ? "/kept" : ""}` };
+  const candidates = outcome.candidates.map((c) => {
+    const chosen = c.model === r.model ? "*" : "";
+    return c.quantileRatio === undefined ? `${chosen}${c.model} ${c.error ?? "?"}` : `${chosen}${c.model} ${c.peak.toFixed(0)}x${c.quantileRatio.toFixed(2)}=${(c.peak * c.quantileRatio).toFixed(0)}`;
+  });
+  const bounds = r.boundsApplied.length === 0 ? "none" : r.boundsApplied.join("; ");
+  return { limit: r.recommended, note: `${r.model}/${r.confidence}${r.keptCurrent ? "/kept" : ""}`, detail: `candidates: ${candidates.join(", ")}; bounds: ${bounds}` };
 }
 
 export const ENGINE = "trendmaster engine";
 export const ENGINE_WITH_CURRENT = "engine, current = max7 x 1.2";
+export const COMPARABLE_FLOOR = "reference: 2nd-largest comparable-day max";
 
 function methods(settings: ForecastSettings, withProphet: boolean): Method[] {
   const list: Method[] = [
@@ -66,6 +76,8 @@ function methods(settings: ForecastSettings, withProphet: boolean): Method[] {
     { name: "original formula 3.6 x p95(19-23h)", limit: (h) => ({ limit: originalFormula(h) }) },
   ];
   if (withProphet) list.push({ name: "Prophet upper 95% max (augurs)", limit: (h) => ({ limit: prophetUpperMax(h) }) });
+  // Not a contender: the lowest limit at most one comparable past day would have exceeded (see anchors.ts).
+  list.push({ name: COMPARABLE_FLOOR, limit: (h) => ({ limit: comparablePeriodFloor(h) }) });
   return list;
 }
 
@@ -76,7 +88,7 @@ function evaluate(method: Method, series: RuleSeries, originMs: number, horizonD
   const history: History = { timesMs: before.map((s) => s.timestampMs), values: before.map((s) => s.value), stepSeconds: series.stepSeconds, originMs, horizonMs };
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  const { limit, note } = method.limit(history, series);
+  const { limit, note, detail } = method.limit(history, series);
   const cpu = process.cpuUsage(cpuBefore);
   const ms = performance.now() - started;
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -90,6 +102,7 @@ function evaluate(method: Method, series: RuleSeries, originMs: number, horizonD
     throttledShare: values.filter((v) => v > limit).length / values.length,
     excessShare: total > 0 ? excess / total : 0,
     ...(note !== undefined ? { note } : {}),
+    ...(detail !== undefined ? { detail } : {}),
   };
 }
 
@@ -100,13 +113,15 @@ function dailyOrigins(series: RuleSeries, count: number, horizonDays: number): n
   return Array.from({ length: count }, (_v, k) => lastCompleteDayEnd - (count - k) * DAY_MS).filter((o) => o + horizonDays * DAY_MS <= lastCompleteDayEnd);
 }
 
-interface Summary { method: string; horizon: string; origins: number; exceeded: number; meanThrottled: number; meanExcess: number; medianHeadroom: number; p90Headroom: number; msPerOrigin: number; cpuMsPerOrigin: number; maxCpuMs: number }
+interface Summary { method: string; horizon: string; origins: number; lowConfidence?: number; exceeded: number; meanThrottled: number; meanExcess: number; medianHeadroom: number; p90Headroom: number; msPerOrigin: number; cpuMsPerOrigin: number; maxCpuMs: number }
 
 function summarize(method: string, horizon: string, outcomes: readonly Outcome[]): Summary {
   const headroom = outcomes.map((o) => o.limit / o.actualPeak);
   const avg = (xs: number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
   return {
     method, horizon, origins: outcomes.length,
+    // Engine rows: origins whose limit is a low-confidence estimate (production keeps the current limit there).
+    ...(outcomes.some((o) => o.note !== undefined) ? { lowConfidence: outcomes.filter((o) => (o.note ?? "").includes("/low")).length } : {}),
     exceeded: outcomes.filter((o) => o.breached).length / outcomes.length,
     meanThrottled: avg(outcomes.map((o) => o.throttledShare)),
     meanExcess: avg(outcomes.map((o) => o.excessShare)),
@@ -161,14 +176,27 @@ async function main(): Promise<number> {
     process.stdout.write(JSON.stringify({ summaries, outcomes: all }, null, 2) + "\n");
     return 0;
   }
-  const header = ["method", "horizon", "origins", "exceeded", "mean throttled", "mean excess vol", "median L/peak", "p90 L/peak", "wall ms/origin", "cpu ms/origin", "max cpu ms"];
-  const rows = summaries.map((s) => [s.method, s.horizon, String(s.origins), pct(s.exceeded), pct(s.meanThrottled), pct(s.meanExcess), s.medianHeadroom.toFixed(2), s.p90Headroom.toFixed(2), s.msPerOrigin.toFixed(1), s.cpuMsPerOrigin.toFixed(1), s.maxCpuMs.toFixed(0)]);
+  const header = ["method", "horizon", "origins", "low conf", "exceeded", "mean throttled", "mean excess vol", "median L/peak", "p90 L/peak", "wall ms/origin", "cpu ms/origin", "max cpu ms"];
+  const rows = summaries.map((s) => [s.method, s.horizon, String(s.origins), s.lowConfidence === undefined ? "-" : String(s.lowConfidence), pct(s.exceeded), pct(s.meanThrottled), pct(s.meanExcess), s.medianHeadroom.toFixed(2), s.p90Headroom.toFixed(2), s.msPerOrigin.toFixed(1), s.cpuMsPerOrigin.toFixed(1), s.maxCpuMs.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
+  // The p90 target's feasibility: with 40 origins, p90 <= 4 allows at most 4 origins above 4.
+  const floors24 = all[`${COMPARABLE_FLOOR}|24h`] ?? [];
+  const above = floors24.filter((o) => o.limit > 4 * o.actualPeak);
+  process.stdout.write(
+    `\n24h origins whose own comparable days put the floor above 4 x their peak: ${above.length} of ${floors24.length}` +
+      ` (${[...new Set(above.map((o) => o.series))].map((name) => `${name} ${above.filter((o) => o.series === name).length}`).join(", ") || "none"});` +
+      ` p90 <= 4 allows at most ${floors24.length - 1 - Math.floor(0.9 * (floors24.length - 1))}\n`,
+  );
   if (args.includes("--detail")) {
-    for (const o of [...(all[`${ENGINE}|24h`] ?? []), ...(all[`${ENGINE}|7d`] ?? [])]) {
-      process.stdout.write(`${o.series} ${o.horizonDays}d ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""} ${o.note ?? ""} ${o.cpuMs.toFixed(0)}ms cpu\n`);
+    for (const horizon of ["24h", "7d"]) {
+      const floors = all[`${COMPARABLE_FLOOR}|${horizon}`] ?? [];
+      for (const [k, o] of (all[`${ENGINE}|${horizon}`] ?? []).entries()) {
+        const floor = floors[k];
+        const floorText = floor === undefined ? "" : ` floor/peak=${(floor.limit / floor.actualPeak).toFixed(2)}`;
+        process.stdout.write(`${o.series} ${o.horizonDays}d ${new Date(o.originMs).toISOString().slice(0, 10)} L=${o.limit} peak=${o.actualPeak} L/peak=${(o.limit / o.actualPeak).toFixed(2)}${o.breached ? " BREACH" : ""}${floorText} ${o.note ?? ""} ${o.cpuMs.toFixed(0)}ms cpu\n    ${o.detail ?? ""}\n`);
+      }
     }
   }
   return 0;
