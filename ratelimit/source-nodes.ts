@@ -82,7 +82,7 @@ export class DocumentPositions implements SourcePositions {
   /** A parser may report a node's end after trailing blanks and comments: step back to its last character. */
   trimEnd(end: number): number {
     const t = this.text;
-    let e = end;
+    let e = Math.min(end, t.length); // js-yaml appends a line break to a text without one
     for (;;) {
       while (e > 0 && isBlank(t.charCodeAt(e - 1))) e--;
       const lineStart = t.lastIndexOf("\n", e - 1) + 1;
@@ -109,7 +109,10 @@ function commentStart(line: string): number {
     if (quote) {
       if (c === quote) quote = null;
     } else if (c === '"' || c === "'") {
-      if (i === 0 || /[\s:\[{,-]/.test(line[i - 1] ?? "")) quote = c;
+      // A quote opens a scalar only where a scalar starts: after a blank, `[`, `{`, `,`, or a JSON-style
+      // `"key":`; inside a plain scalar (`-'a`, `don't`) it is just a character.
+      const before = line[i - 1] ?? "";
+      if (i === 0 || /[\s\[{,]/.test(before) || (before === ":" && /["']/.test(line[i - 2] ?? ""))) quote = c;
     } else if (c === "#" && (i === 0 || line[i - 1] === " " || line[i - 1] === "\t")) return i;
   }
   return -1;

@@ -1,4 +1,5 @@
 import yaml from "js-yaml";
+import { parseBlockYaml } from "./block-yaml.js";
 import { AliasNodeImpl, DocumentPositions, isBlank, LineIndex, MappingNodeImpl, ScalarNodeImpl, SequenceNodeImpl, type ScalarNode, type SourceNode } from "./source-nodes.js";
 
 export type { AliasNode, MappingNode, ScalarNode, SequenceNode, SourceNode } from "./source-nodes.js";
@@ -39,6 +40,14 @@ export function parseYamlSource(text: string): SourceNode | null {
 
 /** parseYamlSource, also telling how many nodes were built and whether any is an alias. */
 export function parseYamlDocument(text: string): ParsedYamlDocument {
+  // Most configs are plain block YAML: the direct parser takes those, js-yaml everything else.
+  const block = parseBlockYaml(text);
+  if (block) return { root: block.root, nodeCount: block.nodeCount, hasAlias: false };
+  return parseYamlEvents(text);
+}
+
+/** The general path: any YAML, through js-yaml's composition events (and its error messages). */
+export function parseYamlEvents(text: string): ParsedYamlDocument {
   const builder = new SourceTreeBuilder(text);
   // Flat stacks instead of an object per event: what each open frame composed so far sits on
   // `nodes`/`results` (the node we built, js-yaml's value for it) above the frame's `heights` mark.
@@ -148,11 +157,12 @@ class SourceTreeBuilder {
         const key = keysAndValues[keysAndValues.length - 1] as SourceNode;
         keysAndValues.push(this.nullAt(key.end));
       }
-      result = new MappingNodeImpl(start, endPosition, this.positions, anchor, tag, keysAndValues, first === 123 /* { */);
+      const flow = first === 123; /* { */
+      result = new MappingNodeImpl(start, flow ? endPosition : blockEnd(keysAndValues, endPosition), this.positions, anchor, tag, keysAndValues, flow);
     } else if (kind === "sequence") {
       const items = builtChildren(children, from, to);
       if (Array.isArray(value) && value.length > items.length) this.insertEmptyItems(items, value, start);
-      result = new SequenceNodeImpl(start, endPosition, this.positions, anchor, tag, items);
+      result = new SequenceNodeImpl(start, first === 91 /* [ */ ? endPosition : blockEnd(items, endPosition), this.positions, anchor, tag, items);
     } else {
       const text = typeof value === "string" ? value : "";
       const style = first === 34 /* " */ ? "double" : first === 39 /* ' */ ? "single" : first === 124 /* | */ ? "literal" : first === 62 /* > */ ? "folded" : "plain";
@@ -216,6 +226,16 @@ function builtChildren(children: ReadonlyArray<SourceNode | undefined>, from: nu
   return built;
 }
 
+
+/**
+ * Where a block collection ends: where its last child does. js-yaml's position is past trailing
+ * comments, which only a guess can step back over (`# ` inside `a,"b # c` is a comment), so that
+ * is kept only for a collection ending in an empty value.
+ */
+function blockEnd(children: readonly SourceNode[], position: number): number {
+  const last = children.at(-1);
+  return last && !isEmptyNode(last) ? last.end : position;
+}
 
 /** A node with no content (js-yaml composes it to null), or an alias of one. */
 function isEmptyNode(node: SourceNode): boolean {
