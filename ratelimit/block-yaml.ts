@@ -1,4 +1,4 @@
-import { DocumentPositions, MappingNodeImpl, ScalarNodeImpl, SequenceNodeImpl, type ScalarNode, type SourceNode } from "./source-nodes.js";
+import { BlockMappingNode, DocumentPositions, KeyTable, ScalarNodeImpl, SequenceNodeImpl, type ScalarNode, type SourceNode } from "./source-nodes.js";
 
 /**
  * A direct parser for the block-style subset of YAML that ratelimit configs are written in: nested
@@ -60,11 +60,19 @@ class BlockParser {
   private depth = 0;
   /** Children of the open containers, innermost last. */
   private readonly stack: SourceNode[] = [];
+  /** Keys of the mappings still open, innermost last; moved to `keys` as their mapping closes. */
+  private readonly pendingKeys = new KeyTable();
+  private readonly keys = new KeyTable();
+  /** Just after the closing quote of the quoted scalar read last. */
+  private quotedEnd = 0;
   /** Just after the `:` of the key read last. */
   private afterColon = 0;
 
+  private readonly strings: StringTable;
+
   constructor(private readonly text: string) {
     this.positions = new DocumentPositions(text);
+    this.strings = new StringTable(text);
   }
 
   parseDocument(): SourceNode {
@@ -84,21 +92,21 @@ class BlockParser {
     return node;
   }
 
-  /** The mapping whose first key is at `firstKeyAt` (already read as `firstKey`, in a compact item). */
-  private parseMapping(column: number, firstKeyAt: number, firstKey?: ScalarNode): SourceNode {
+  /** The mapping whose first key is at `firstKeyAt` (already read, in a compact item, when `firstKeyRead`). */
+  private parseMapping(column: number, firstKeyAt: number, firstKeyRead = false): SourceNode {
     const base = this.stack.length;
-    let keyAt = firstKeyAt;
-    let key = firstKey ?? this.readKey(keyAt);
+    const keyBase = this.pendingKeys.texts.length - (firstKeyRead ? 1 : 0);
+    if (!firstKeyRead && !this.readKey(firstKeyAt)) throw DECLINE;
     for (;;) {
-      if (!key) throw DECLINE;
-      this.stack.push(key, this.readValue(this.afterColon, column, true));
+      this.stack.push(this.readValue(this.afterColon, column, true));
       if (this.lineStart < 0 || this.column < column) break;
       if (this.column > column || this.isDash(this.lineStart + column)) throw DECLINE;
-      keyAt = this.lineStart + column;
-      key = this.readKey(keyAt);
+      if (!this.readKey(this.lineStart + column)) throw DECLINE;
     }
     this.nodeCount++;
-    return new MappingNodeImpl(firstKeyAt, this.lastEnd, this.positions, undefined, undefined, this.popFrom(base), false);
+    // This mapping's keys are the pending ones from keyBase: nested mappings took theirs as they closed.
+    const firstKey = this.keys.moveFrom(this.pendingKeys, keyBase);
+    return new BlockMappingNode(firstKeyAt, this.lastEnd, this.positions, this.keys, firstKey, this.popFrom(base));
   }
 
   private parseSequence(column: number, firstDashAt: number): SourceNode {
@@ -148,11 +156,10 @@ class BlockParser {
     if (p === from) throw DECLINE; // `-x` or `key:x`: not this construct at all
     if (!isMappingValue) {
       if (this.isDash(p)) throw DECLINE; // `- - x`
-      const key = this.readKey(p);
-      if (key) {
+      if (this.readKey(p)) {
         // A compact mapping: its keys line up at the column of this first one.
         if (++this.depth > MAX_DEPTH) throw DECLINE;
-        const mapping = this.parseMapping(p - this.lineStart, p, key);
+        const mapping = this.parseMapping(p - this.lineStart, p, true);
         this.depth--;
         return mapping;
       }
@@ -169,8 +176,10 @@ class BlockParser {
     let end: number;
     let node: ScalarNode;
     if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
-      node = this.readQuoted(p);
-      end = node.end;
+      const text = this.readQuoted(p);
+      end = this.quotedEnd;
+      this.nodeCount++;
+      node = new ScalarNodeImpl(p, end, this.positions, undefined, undefined, text, c === DOUBLE_QUOTE ? "double" : "single");
     } else {
       // `-` may start a plain scalar when no blank follows (`-1`); other indicators are js-yaml's.
       if (c < 128 && INDICATOR[c] === 1 && !(c === DASH && !isBreakOrSpace(t, p + 1))) throw DECLINE;
@@ -186,49 +195,49 @@ class BlockParser {
       }
       end = contentEnd;
       this.nodeCount++;
-      node = new ScalarNodeImpl(p, end, this.positions, undefined, undefined, t.slice(p, end), "plain");
+      node = new ScalarNodeImpl(p, end, this.positions, undefined, undefined, this.strings.slice(p, end), "plain");
     }
     this.expectLineEnd(end);
     this.lastEnd = end;
     return node;
   }
 
-  /** A key (plain or quoted, then `:` and a blank) at `p`, or undefined when there is none. `afterColon` is set. */
-  private readKey(p: number): ScalarNode | undefined {
+  /** Read the key (plain or quoted, then `:` and a blank) at `p` into the pending keys; false when there is none. Sets `afterColon`. */
+  private readKey(p: number): boolean {
     const t = this.text;
     const c = t.charCodeAt(p);
-    let key: ScalarNode;
+    let end: number;
+    let text: string;
     let colonAt: number;
     if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
-      key = this.readQuoted(p);
-      colonAt = key.end;
+      text = this.readQuoted(p);
+      end = this.quotedEnd;
+      colonAt = end;
       while (t.charCodeAt(colonAt) === SPACE) colonAt++;
-      if (t.charCodeAt(colonAt) !== COLON || !isBreakOrSpace(t, colonAt + 1)) {
-        this.nodeCount--;
-        return undefined;
-      }
+      if (t.charCodeAt(colonAt) !== COLON || !isBreakOrSpace(t, colonAt + 1)) return false;
     } else {
-      if (c < 128 && INDICATOR[c] === 1) return undefined;
-      let e = p;
+      if (c < 128 && INDICATOR[c] === 1) return false;
+      end = p;
       for (;;) {
-        const d = t.charCodeAt(e);
-        if (e >= t.length || d === NEWLINE) return undefined;
-        if (d === HASH && t.charCodeAt(e - 1) === SPACE) return undefined;
-        if (d === COLON && isBreakOrSpace(t, e + 1)) break;
-        e++;
+        const d = t.charCodeAt(end);
+        if (end >= t.length || d === NEWLINE) return false;
+        if (d === HASH && t.charCodeAt(end - 1) === SPACE) return false;
+        if (d === COLON && isBreakOrSpace(t, end + 1)) break;
+        end++;
       }
-      colonAt = e;
-      while (t.charCodeAt(e - 1) === SPACE) e--;
-      if (e - p > MAX_KEY_LENGTH) throw DECLINE;
-      this.nodeCount++;
-      key = new ScalarNodeImpl(p, e, this.positions, undefined, undefined, t.slice(p, e), "plain");
+      colonAt = end;
+      while (t.charCodeAt(end - 1) === SPACE) end--;
+      if (end - p > MAX_KEY_LENGTH) throw DECLINE;
+      text = this.strings.slice(p, end);
     }
+    this.nodeCount++;
+    this.pendingKeys.add(p, end, text, c === DOUBLE_QUOTE ? "double" : c === SINGLE_QUOTE ? "single" : "plain");
     this.afterColon = colonAt + 1;
-    return key;
+    return true;
   }
 
-  /** A one-line quoted scalar at `p` (no escapes in double quotes: those are js-yaml's). */
-  private readQuoted(p: number): ScalarNode {
+  /** The text of the one-line quoted scalar at `p` (no escapes in double quotes: those are js-yaml's); `quotedEnd` is set. */
+  private readQuoted(p: number): string {
     const t = this.text;
     const quote = t.charCodeAt(p);
     let e = p + 1;
@@ -246,10 +255,9 @@ class BlockParser {
       }
       e++;
     }
-    let value = t.slice(p + 1, e);
-    if (doubled) value = value.replaceAll("''", "'");
-    this.nodeCount++;
-    return new ScalarNodeImpl(p, e + 1, this.positions, undefined, undefined, value, quote === DOUBLE_QUOTE ? "double" : "single");
+    this.quotedEnd = e + 1;
+    const value = this.strings.slice(p + 1, e);
+    return doubled ? value.replaceAll("''", "'") : value;
   }
 
   /** After a scalar: only blanks, then a comment (after a blank) or the line's end. */
@@ -292,6 +300,32 @@ class BlockParser {
     this.column = -1;
   }
 }
+
+/**
+ * Short texts repeat all through a config (`key`, `PATH`, `minute`, small numbers): each slice
+ * of one is a fresh copy, and a config's tree is alive until it is loaded. A small cache by
+ * length and first and last characters hands out the copy made before.
+ */
+class StringTable {
+  private readonly slots = new Array<string | undefined>(STRING_SLOTS);
+  constructor(private readonly text: string) {}
+
+  slice(start: number, end: number): string {
+    const length = end - start;
+    // Longer slices are views into the text (V8 copies only short ones): nothing to save.
+    if (length > MAX_SHARED_LENGTH || length === 0) return this.text.slice(start, end);
+    const t = this.text;
+    const slot = (length * 31 + t.charCodeAt(start) * 7 + t.charCodeAt(end - 1)) & (STRING_SLOTS - 1);
+    const known = this.slots[slot];
+    if (known !== undefined && known.length === length && t.startsWith(known, start)) return known;
+    const fresh = t.slice(start, end);
+    this.slots[slot] = fresh;
+    return fresh;
+  }
+}
+
+const STRING_SLOTS = 1024;
+const MAX_SHARED_LENGTH = 16;
 
 function isBreakOrSpace(t: string, p: number): boolean {
   if (p >= t.length) return true;

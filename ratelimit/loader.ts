@@ -489,12 +489,11 @@ function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
   try {
     let domain = "";
     let descriptors: TypedDescriptor[] = [];
-    const kv = root.keysAndValues;
     let seen = 0;
-    for (let i = 0; i < kv.length; i += 2) {
-      const key = directKey(kv[i] as SourceNode);
+    for (let i = 0; i < root.size; i++) {
+      const key = directKey(root, i);
       seen = claimKey(seen, key);
-      const value = kv[i + 1] as SourceNode;
+      const value = root.valueAt(i);
       if (key === "domain") domain = directString(value);
       else if (key === "descriptors") descriptors = directDescriptorList(value, "descriptors");
       else if (key !== "metadata") validateDirectly(value);
@@ -509,11 +508,12 @@ function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
 /** The children of a descriptor without any (never added to). */
 const NO_DESCRIPTORS: TypedDescriptor[] = [];
 
-/** A mapping key that validateYamlKeys accepts, else give up. */
-function directKey(node: SourceNode): string {
+/** Pair i's key, when validateYamlKeys accepts it, else give up. */
+function directKey(map: MappingNode, i: number): string {
   // A scalar whose text is a known key resolves to that string, whatever its style or tag.
-  if (node.kind !== "scalar" || !VALID_KEYS.has(node.text)) return giveUp();
-  return node.text;
+  const key = map.keyText(i);
+  if (key === undefined || !VALID_KEYS.has(key)) return giveUp();
+  return key;
 }
 
 /** Mark `key` seen in a mapping; a duplicate key (merged by the generic decode) gives up. */
@@ -536,12 +536,11 @@ function validateDirectly(node: SourceNode): void {
       }
       return;
     case "mapping": {
-      const kv = node.keysAndValues;
       let seen = 0;
-      for (let i = 0; i < kv.length; i += 2) {
-        const key = directKey(kv[i] as SourceNode);
+      for (let i = 0; i < node.size; i++) {
+        const key = directKey(node, i);
         seen = claimKey(seen, key);
-        if (key !== "metadata") validateDirectly(kv[i + 1] as SourceNode);
+        if (key !== "metadata") validateDirectly(node.valueAt(i));
       }
       return;
     }
@@ -614,12 +613,11 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
   };
   let rateLimit: TypedRateLimit | undefined;
   let metadata: unknown;
-  const kv = map.keysAndValues;
   let seen = 0;
-  for (let i = 0; i < kv.length; i += 2) {
-    const key = directKey(kv[i] as SourceNode);
+  for (let i = 0; i < map.size; i++) {
+    const key = directKey(map, i);
     seen = claimKey(seen, key);
-    const value = kv[i + 1] as SourceNode;
+    const value = map.valueAt(i);
     switch (key) {
       case "key":
         descriptor.key = directString(value);
@@ -672,12 +670,11 @@ function directRateLimit(node: SourceNode): TypedRateLimit | undefined {
   if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return undefined;
   if (node.kind !== "mapping") return giveUp();
   const rateLimit: TypedRateLimit = { requestsPerUnit: 0, unit: "", unlimited: false, name: "", replaces: [], node };
-  const kv = node.keysAndValues;
   let seen = 0;
-  for (let i = 0; i < kv.length; i += 2) {
-    const key = directKey(kv[i] as SourceNode);
+  for (let i = 0; i < node.size; i++) {
+    const key = directKey(node, i);
     seen = claimKey(seen, key);
-    const value = kv[i + 1] as SourceNode;
+    const value = node.valueAt(i);
     switch (key) {
       case "requests_per_unit":
         rateLimit.requestsPerUnit = directUint32(value);
@@ -710,12 +707,11 @@ function directReplaces(node: SourceNode): string[] {
   return node.items.map((item) => {
     if (item.kind !== "mapping") return giveUp();
     let name = "";
-    const kv = item.keysAndValues;
     let seen = 0;
-    for (let i = 0; i < kv.length; i += 2) {
-      const key = directKey(kv[i] as SourceNode);
+    for (let i = 0; i < item.size; i++) {
+      const key = directKey(item, i);
       seen = claimKey(seen, key);
-      const value = kv[i + 1] as SourceNode;
+      const value = item.valueAt(i);
       if (key === "name") name = directString(value);
       else if (key !== "metadata") validateDirectly(value);
     }

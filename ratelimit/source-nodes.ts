@@ -36,6 +36,12 @@ export interface MappingNode extends NodeBase {
   /** The same pairs flattened, key then value: `[k0, v0, k1, v1, ...]` (no tuple per pair). */
   readonly keysAndValues: readonly SourceNode[];
   readonly flow: boolean;
+  /** Number of pairs. */
+  readonly size: number;
+  /** The text of pair i's key when it is a scalar (undefined for any other key), without building key nodes. */
+  keyText(i: number): string | undefined;
+  /** Pair i's value. */
+  valueAt(i: number): SourceNode;
 }
 
 export interface SequenceNode extends NodeBase {
@@ -125,10 +131,22 @@ export interface SourcePositions {
   trimEnd(rawEnd: number): number;
 }
 
-/** A node's `&anchor` and `!tag`, when it has either (most nodes have neither). */
-interface NodeProperties {
-  readonly anchor: string | undefined;
-  readonly tag: string | undefined;
+/**
+ * What a node with an `&anchor` or `!tag` points to instead of its document's positions (most
+ * nodes have neither, and a field fewer on tens of thousands of nodes is memory the GC never copies).
+ */
+class PositionsWithProperties implements SourcePositions {
+  constructor(
+    private readonly positions: SourcePositions,
+    readonly anchor: string | undefined,
+    readonly tag: string | undefined,
+  ) {}
+  get lines(): LineIndex {
+    return this.positions.lines;
+  }
+  trimEnd(rawEnd: number): number {
+    return this.positions.trimEnd(rawEnd);
+  }
 }
 
 /**
@@ -137,21 +155,21 @@ interface NodeProperties {
  * asked (most nodes are never asked: lines are for messages, ends for the few numbers an edit rewrites).
  */
 abstract class NodeImpl {
-  private readonly properties: NodeProperties | undefined;
+  protected readonly source: SourcePositions;
   constructor(
     readonly start: number,
     private readonly rawEnd: number,
-    private readonly source: SourcePositions,
+    source: SourcePositions,
     anchor: string | undefined,
     tag: string | undefined,
   ) {
-    this.properties = anchor === undefined && tag === undefined ? undefined : { anchor, tag };
+    this.source = anchor === undefined && tag === undefined ? source : new PositionsWithProperties(source, anchor, tag);
   }
   get anchor(): string | undefined {
-    return this.properties?.anchor;
+    return this.source instanceof PositionsWithProperties ? this.source.anchor : undefined;
   }
   get tag(): string | undefined {
-    return this.properties?.tag;
+    return this.source instanceof PositionsWithProperties ? this.source.tag : undefined;
   }
   get line(): number {
     return this.source.lines.lineOf(this.start);
@@ -180,11 +198,99 @@ export class MappingNodeImpl extends NodeImpl implements MappingNode {
   }
   /** Built when first asked: the decoders walk `keysAndValues`. */
   get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
-    if (!this.pairList) {
-      const pairs: Array<readonly [SourceNode, SourceNode]> = [];
-      for (let i = 0; i + 1 < this.keysAndValues.length; i += 2) pairs.push([this.keysAndValues[i] as SourceNode, this.keysAndValues[i + 1] as SourceNode]);
-      this.pairList = pairs;
+    if (!this.pairList) this.pairList = pairsOf(this.keysAndValues);
+    return this.pairList;
+  }
+  get size(): number {
+    return this.keysAndValues.length >> 1;
+  }
+  keyText(i: number): string | undefined {
+    const key = this.keysAndValues[2 * i];
+    return key?.kind === "scalar" ? key.text : undefined;
+  }
+  valueAt(i: number): SourceNode {
+    return this.keysAndValues[2 * i + 1] as SourceNode;
+  }
+}
+
+function pairsOf(keysAndValues: readonly SourceNode[]): Array<readonly [SourceNode, SourceNode]> {
+  const pairs: Array<readonly [SourceNode, SourceNode]> = [];
+  for (let i = 0; i + 1 < keysAndValues.length; i += 2) pairs.push([keysAndValues[i] as SourceNode, keysAndValues[i + 1] as SourceNode]);
+  return pairs;
+}
+
+/**
+ * The scalar keys of a document's block mappings, in columns: a key is three array slots here
+ * rather than a node object, until something asks a mapping for its key nodes.
+ */
+export class KeyTable {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly texts: string[] = [];
+  readonly styles: Array<ScalarNode["style"]> = [];
+  add(start: number, end: number, text: string, style: ScalarNode["style"]): number {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.texts.push(text);
+    this.styles.push(style);
+    return this.texts.length - 1;
+  }
+  /** Append `other`'s keys from `from` on, removing them there; the index of the first one here. */
+  moveFrom(other: KeyTable, from: number): number {
+    const first = this.texts.length;
+    for (let i = from; i < other.texts.length; i++) this.add(other.starts[i] as number, other.ends[i] as number, other.texts[i] as string, other.styles[i] as ScalarNode["style"]);
+    other.starts.length = from;
+    other.ends.length = from;
+    other.texts.length = from;
+    other.styles.length = from;
+    return first;
+  }
+}
+
+/** A block mapping whose keys are all one-line scalars, kept in a KeyTable: key nodes are built only when asked for. */
+export class BlockMappingNode extends NodeImpl implements MappingNode {
+  private built: SourceNode[] | undefined;
+  private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
+  constructor(
+    start: number,
+    end: number,
+    positions: SourcePositions,
+    private readonly keys: KeyTable,
+    private readonly firstKey: number,
+    private readonly values: readonly SourceNode[],
+  ) {
+    super(start, end, positions, undefined, undefined);
+  }
+  get kind(): "mapping" {
+    return "mapping";
+  }
+  get flow(): boolean {
+    return false;
+  }
+  get size(): number {
+    return this.values.length;
+  }
+  keyText(i: number): string | undefined {
+    return this.keys.texts[this.firstKey + i];
+  }
+  valueAt(i: number): SourceNode {
+    return this.values[i] as SourceNode;
+  }
+  get keysAndValues(): readonly SourceNode[] {
+    if (!this.built) {
+      const k = this.keys;
+      const built = new Array<SourceNode>(2 * this.values.length);
+      for (let i = 0; i < this.values.length; i++) {
+        const at = this.firstKey + i;
+        built[2 * i] = new ScalarNodeImpl(k.starts[at] ?? 0, k.ends[at] ?? 0, this.source, undefined, undefined, k.texts[at] ?? "", k.styles[at] ?? "plain");
+        built[2 * i + 1] = this.values[i] as SourceNode;
+      }
+      this.built = built;
     }
+    return this.built;
+  }
+  get pairs(): ReadonlyArray<readonly [SourceNode, SourceNode]> {
+    if (!this.pairList) this.pairList = pairsOf(this.keysAndValues);
     return this.pairList;
   }
 }
