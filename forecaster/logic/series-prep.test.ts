@@ -77,6 +77,38 @@ describe("prepareSeries: anomalies", () => {
   });
 });
 
+describe("prepareSeries: weekly-recurring peaks", () => {
+  // Three weeks. Every Saturday 23:00-01:00 runs at 4x the (weekend) night level: a weekly peak,
+  // as weekend evenings are for streaming traffic. The same 4x block once on a Wednesday night is
+  // a one-off burst. On the second Saturday a 15-minute spike of another 3x sits on the peak.
+  const saturdays = [5, 12, 19];
+  const weekly = saturdays.flatMap((d) => Array.from({ length: 24 }, (_v, k) => at(d, 23) + k));
+  const wednesday = Array.from({ length: 24 }, (_v, k) => at(9, 23) + k);
+  const extra = [at(12, 23, 30), at(12, 23, 35), at(12, 23, 40)];
+  const events = new Map<number, number>([...weekly.map((i) => [i, 4] as [number, number]), ...wednesday.map((i) => [i, 4] as [number, number])]);
+  for (const i of extra) events.set(i, 12);
+  const series = syntheticTraffic("k", { seed: 11, startMs: T0, days: 21, stepSeconds: STEP, peak: 1000, events });
+  const p = prepareSeries(series, DEFAULT_FORECAST_SETTINGS);
+  const found = p.anomalies.map((a) => Math.round((a.atMs - T0) / (STEP * 1000)));
+
+  it("keeps the Saturday-night peak that recurs every week, though weekday nights are far lower", () => {
+    for (const i of weekly.filter((j) => !extra.includes(j))) expect(p.clean[i]).toBe(series.samples[i]!.value);
+  });
+
+  it("flags the same block on a Wednesday night, which does not recur, against the weekday nights", () => {
+    expect(found).toEqual([...wednesday, ...extra]);
+    for (const a of p.anomalies.slice(0, wednesday.length)) expect(a.expected).toBeLessThan(210);
+  });
+
+  it("flags only the spike on top of the weekly peak, replaced by the Saturday-night level (the nearer expectation)", () => {
+    expect(p.anomalies.slice(wednesday.length).map((a) => [a.value, a.expected])).toEqual([
+      [1545, 491],
+      [1480, 492.5],
+      [1505, 488.5],
+    ]);
+  });
+});
+
 const shared = sharedDataDir();
 if (shared === undefined) console.warn("series-prep.test: ../shared/data not found beside the repository: real-series checks skipped");
 (shared === undefined ? describe.skip : describe)("prepareSeries on a real series (../shared/data)", () => {

@@ -94,9 +94,12 @@ function fillGaps(values: Float64Array, missing: Uint8Array, stepsPerDay: number
 
 /**
  * A point is anomalous when it sits far (robust sigmas and a relative margin) from what the same
- * time of day looks like on the surrounding days, and the excursion is short. A peak that recurs
- * at the same time every day is part of that neighbourhood, so it is kept; one that lasts longer
- * than anomalyMaxRunMinutes is a change of regime, also kept.
+ * time of day looks like on the surrounding days **and**, once there is more than a week of data,
+ * from what the same time of week looks like on the surrounding weeks; and the excursion is short.
+ * A peak that recurs at the same time every day, or every week (Saturday nights), is part of one of
+ * those neighbourhoods, so it is kept; one that lasts longer than anomalyMaxRunMinutes is a change
+ * of regime, also kept. An anomaly is replaced by the nearer of the two expected values: the
+ * smallest correction that makes it ordinary.
  */
 function removeAnomalies(
   values: Float64Array,
@@ -106,53 +109,26 @@ function removeAnomalies(
   settings: CleaningSettings,
 ): { clean: Float64Array; anomalies: number[] } {
   const n = values.length;
-  const expected = new Float64Array(n);
-  const spread = new Float64Array(n);
+  const daily = seasonalReference(values, imputed, stepsPerDay >= 4 ? stepsPerDay : 0, 6, true);
+  // One other week already gives 3 neighbours; less than a week of data: no weekly reference.
+  const weekly = seasonalReference(values, imputed, stepsPerDay >= 4 ? 7 * stepsPerDay : 0, 3, false);
+  // direction: the sign of a point's excursion from its daily neighbourhood when it passes half of
+  // both thresholds (hysteresis: one excursion stays one run although its noisy points are not all
+  // extreme, and its length decides regime or anomaly). unusual: the point is such an excursion
+  // from its weekly neighbourhood too (or has none); extreme: it passes the full thresholds
+  // against both, in the same direction.
   const direction = new Int8Array(n);
-  // One small buffer reused for every point: this loop runs once per step of three weeks of data.
-  const neighbours = new Float64Array(42);
-  for (let i = 0; i < n; i++) {
-    let count = 0;
-    if (stepsPerDay >= 4) {
-      for (let d = -3; d <= 3; d++) {
-        if (d === 0) continue;
-        for (let s = -1; s <= 1; s++) {
-          const j = i + d * stepsPerDay + s;
-          if (j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
-        }
-      }
-    }
-    if (count < 6) {
-      // Too little seasonal context (short or coarse series): compare with the points around it.
-      for (let s = -6; s <= 6; s++) {
-        const j = i + s;
-        if (s !== 0 && j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
-      }
-    }
-    if (count === 0) {
-      expected[i] = values[i]!;
-      continue;
-    }
-    const center = sortedMedian(neighbours, count);
-    expected[i] = center;
-    for (let k = 0; k < count; k++) neighbours[k] = Math.abs(neighbours[k]! - center);
-    spread[i] = 1.4826 * sortedMedian(neighbours, count);
-  }
-  // A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle.
-  const spreadFloor = Math.max(1, 0.25 * median(spread));
-  // direction: the sign of a point's excursion when it passes half of both thresholds
-  // (hysteresis: one excursion stays one run although its noisy points are not all extreme);
-  // extreme: the point itself passes both thresholds.
+  const unusual = new Uint8Array(n);
   const extreme = new Uint8Array(n);
+  const expected = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    const d = excursion(values[i]!, daily, i, settings);
+    const w = Number.isNaN(weekly.expected[i]!) ? d : excursion(values[i]!, weekly, i, settings);
+    expected[i] = Math.abs(values[i]! - weekly.expected[i]!) < Math.abs(values[i]! - daily.expected[i]!) ? weekly.expected[i]! : daily.expected[i]!;
     if (imputed[i]) continue;
-    const deviation = values[i]! - expected[i]!;
-    const sigma = Math.max(spread[i]!, spreadFloor, Math.sqrt(Math.max(expected[i]!, 0)));
-    const base = Math.max(expected[i]!, 1);
-    if (Math.abs(deviation) > 0.5 * settings.anomalySigmas * sigma && Math.abs(deviation) > 0.5 * settings.anomalyMinRelative * base) {
-      direction[i] = deviation > 0 ? 1 : -1;
-    }
-    if (Math.abs(deviation) > settings.anomalySigmas * sigma && Math.abs(deviation) > settings.anomalyMinRelative * base) extreme[i] = 1;
+    direction[i] = d.direction;
+    if (d.direction !== 0 && w.direction === d.direction) unusual[i] = 1;
+    if (unusual[i] && d.extreme && w.extreme) extreme[i] = 1;
   }
   const maxRun = Math.max(1, Math.floor((settings.anomalyMaxRunMinutes * 60) / stepSeconds));
   const clean = Float64Array.from(values);
@@ -167,8 +143,11 @@ function removeAnomalies(
     let hasExtreme = false;
     for (; end < n && direction[end] === direction[i]; end++) if (extreme[end] === 1) hasExtreme = true;
     // A run still going at the end of the data may be a new level arriving: keep it (safe side).
+    // Inside a short run, the points the weekly pattern explains (a Saturday-night peak that an
+    // extra spike sits on) stay as they are.
     if (hasExtreme && end - i <= maxRun && end < n) {
       for (let j = i; j < end; j++) {
+        if (!unusual[j]) continue;
         clean[j] = expected[j]!;
         anomalies.push(j);
       }
@@ -176,6 +155,69 @@ function removeAnomalies(
     i = end;
   }
   return { clean, anomalies };
+}
+
+/** Per point: the median of its seasonal neighbours and their robust spread (NaN: no such neighbours). */
+interface SeasonalReference {
+  readonly expected: Float64Array;
+  readonly spread: Float64Array;
+  /** A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle. */
+  readonly spreadFloor: number;
+}
+
+/**
+ * Neighbours of point i: the same phase (±1 step) 1 to 3 periods before and after it, observed
+ * points only. With fewer than minCount of them, the ±6 points around i stand in when
+ * nearbyFallback (short or coarse series); otherwise the point has no reference (NaN).
+ */
+function seasonalReference(values: Float64Array, imputed: Uint8Array, period: number, minCount: number, nearbyFallback: boolean): SeasonalReference {
+  const n = values.length;
+  const expected = new Float64Array(n).fill(Number.NaN);
+  const spread = new Float64Array(n).fill(Number.NaN);
+  // One small buffer reused for every point: this loop runs once per step of three weeks of data.
+  const neighbours = new Float64Array(42);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    if (period > 0) {
+      for (let k = -3; k <= 3; k++) {
+        if (k === 0) continue;
+        for (let s = -1; s <= 1; s++) {
+          const j = i + k * period + s;
+          if (j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
+        }
+      }
+    }
+    if (count < minCount) {
+      if (!nearbyFallback) continue;
+      // Too little seasonal context (short or coarse series): compare with the points around it.
+      for (let s = -6; s <= 6; s++) {
+        const j = i + s;
+        if (s !== 0 && j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
+      }
+    }
+    if (count === 0) {
+      expected[i] = values[i]!;
+      spread[i] = 0;
+      continue;
+    }
+    const center = sortedMedian(neighbours, count);
+    expected[i] = center;
+    for (let k = 0; k < count; k++) neighbours[k] = Math.abs(neighbours[k]! - center);
+    spread[i] = 1.4826 * sortedMedian(neighbours, count);
+  }
+  const known = spread.filter((v) => !Number.isNaN(v));
+  return { expected, spread, spreadFloor: Math.max(1, 0.25 * (known.length > 0 ? median(known) : 0)) };
+}
+
+/** How far value sits from reference point i: its sign past half the thresholds, and whether it passes them. */
+function excursion(value: number, reference: SeasonalReference, i: number, settings: CleaningSettings): { direction: -1 | 0 | 1; extreme: boolean } {
+  const center = reference.expected[i]!;
+  const deviation = value - center;
+  const sigma = Math.max(reference.spread[i]!, reference.spreadFloor, Math.sqrt(Math.max(center, 0)));
+  const relative = settings.anomalyMinRelative * Math.max(center, 1);
+  const size = Math.abs(deviation);
+  const half = size > 0.5 * settings.anomalySigmas * sigma && size > 0.5 * relative;
+  return { direction: half ? (deviation > 0 ? 1 : -1) : 0, extreme: size > settings.anomalySigmas * sigma && size > relative };
 }
 
 /** Median of buffer[0..count), sorting that prefix in place (insertion sort: count is at most 42). */
