@@ -75,9 +75,16 @@ interface TypedDescriptor {
   shareThreshold: boolean;
   quotaMode: boolean;
   metadata?: unknown;
-  path: string;
+  /** The descriptor whose `descriptors` list holds this one (none at the top level), and its index there: the path is spelled only for a problem. */
+  parent: TypedDescriptor | undefined;
+  index: number;
   /** The descriptor's node: its line is looked up only for a problem. */
   node: SourceNode;
+}
+
+/** Where a descriptor sits, as problems name it: `descriptors[0].descriptors[2]`. */
+function descriptorPath(d: TypedDescriptor): string {
+  return d.parent ? `${descriptorPath(d.parent)}.descriptors[${d.index}]` : `descriptors[${d.index}]`;
 }
 
 interface TypedRoot {
@@ -270,10 +277,10 @@ function decodeUint32(v: GoValue | undefined, errs: string[]): number {
 }
 
 function decodeRoot(map: GoValue & { type: "map" }, errs: string[]): TypedRoot {
-  return { domain: decodeString(field(map, "domain"), errs), descriptors: decodeDescriptorList(field(map, "descriptors"), "descriptors", errs) };
+  return { domain: decodeString(field(map, "domain"), errs), descriptors: decodeDescriptorList(field(map, "descriptors"), undefined, errs) };
 }
 
-function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string[]): TypedDescriptor[] {
+function decodeDescriptorList(v: GoValue | undefined, parent: TypedDescriptor | undefined, errs: string[]): TypedDescriptor[] {
   if (!v || v.type === "null") return [];
   if (v.type !== "seq") {
     errs.push(typeError(v, T_DESCRIPTORS));
@@ -281,21 +288,17 @@ function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string
   }
   const out: TypedDescriptor[] = [];
   v.items.forEach((item, i) => {
-    if (item.type === "null") return out.push(emptyDescriptor(`${path}[${i}]`, item.node));
+    if (item.type === "null") return out.push(emptyDescriptor(parent, i, item.node));
     if (item.type !== "map") return errs.push(typeError(item, "config.YamlDescriptor"));
-    const p = `${path}[${i}]`;
-    const descriptor: TypedDescriptor = {
-      key: decodeString(field(item, "key"), errs),
-      value: decodeString(field(item, "value"), errs),
-      descriptors: decodeDescriptorList(field(item, "descriptors"), `${p}.descriptors`, errs),
-      shadowMode: decodeBool(field(item, "shadow_mode"), errs),
-      detailedMetric: decodeBool(field(item, "detailed_metric"), errs),
-      valueToMetric: decodeBool(field(item, "value_to_metric"), errs),
-      shareThreshold: decodeBool(field(item, "share_threshold"), errs),
-      quotaMode: decodeBool(field(item, "quota_mode"), errs),
-      path: p,
-      node: item.node,
-    };
+    const descriptor = emptyDescriptor(parent, i, item.node);
+    descriptor.key = decodeString(field(item, "key"), errs);
+    descriptor.value = decodeString(field(item, "value"), errs);
+    descriptor.descriptors = decodeDescriptorList(field(item, "descriptors"), descriptor, errs);
+    descriptor.shadowMode = decodeBool(field(item, "shadow_mode"), errs);
+    descriptor.detailedMetric = decodeBool(field(item, "detailed_metric"), errs);
+    descriptor.valueToMetric = decodeBool(field(item, "value_to_metric"), errs);
+    descriptor.shareThreshold = decodeBool(field(item, "share_threshold"), errs);
+    descriptor.quotaMode = decodeBool(field(item, "quota_mode"), errs);
     const rateLimit = decodeRateLimit(field(item, "rate_limit"), errs);
     if (rateLimit) descriptor.rateLimit = rateLimit;
     const metadata = field(item, "metadata");
@@ -306,8 +309,23 @@ function decodeDescriptorList(v: GoValue | undefined, path: string, errs: string
   return out;
 }
 
-function emptyDescriptor(path: string, node: SourceNode): TypedDescriptor {
-  return { key: "", value: "", descriptors: [], shadowMode: false, detailedMetric: false, valueToMetric: false, shareThreshold: false, quotaMode: false, path, node };
+/** A descriptor with every field at its zero value (what yaml.v2 gives a null list item), all fields present: one object shape. */
+function emptyDescriptor(parent: TypedDescriptor | undefined, index: number, node: SourceNode): TypedDescriptor {
+  return {
+    key: "",
+    value: "",
+    rateLimit: undefined,
+    descriptors: NO_DESCRIPTORS,
+    shadowMode: false,
+    detailedMetric: false,
+    valueToMetric: false,
+    shareThreshold: false,
+    quotaMode: false,
+    metadata: undefined,
+    parent,
+    index,
+    node,
+  };
 }
 
 function decodeRateLimit(v: GoValue | undefined, errs: string[]): TypedRateLimit | undefined {
@@ -317,16 +335,15 @@ function decodeRateLimit(v: GoValue | undefined, errs: string[]): TypedRateLimit
     return undefined;
   }
   const rpu = field(v, "requests_per_unit");
-  const rateLimit: TypedRateLimit = {
+  return {
     requestsPerUnit: decodeUint32(rpu, errs),
     unit: decodeString(field(v, "unit"), errs),
     unlimited: decodeBool(field(v, "unlimited"), errs),
     name: decodeString(field(v, "name"), errs),
     replaces: decodeReplaces(field(v, "replaces"), errs),
+    requestsPerUnitNode: rpu?.node,
     node: v.node,
   };
-  if (rpu) rateLimit.requestsPerUnitNode = rpu.node;
-  return rateLimit;
 }
 
 function decodeReplaces(v: GoValue | undefined, errs: string[]): string[] {
@@ -378,7 +395,7 @@ interface ParentRule {
 
 /** Where a descriptor's problem is: built only for a problem, as this runs once per descriptor. */
 function where(d: TypedDescriptor, suffix = ""): { path: string; line: number } {
-  return { path: `${d.path}${suffix}`, line: d.node.line };
+  return { path: `${descriptorPath(d)}${suffix}`, line: d.node.line };
 }
 
 /** Shared by every descriptor without children: it is only ever asked for keys, never given any. */
@@ -423,33 +440,30 @@ function loadDescriptors(
     level.set(finalKey, children);
     const part = d.value === "" ? d.key : `${d.key}=${d.value}`;
     const label = parent.chain.length === 0 ? part : `${parent.label}/${part}`;
-    const rule: Mutable<RateLimitRule> = {
+    // Every field in the literal, absent ones undefined: one object shape for all rules.
+    const rule: RateLimitRule = {
       domain,
       chain,
       fullKey,
       label,
       file,
+      rateLimit: rl
+        ? { unit: rl.unlimited ? undefined : unit, requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, name: rl.name === "" ? undefined : rl.name, replaces: rl.replaces }
+        : undefined,
       shadowMode: d.shadowMode,
       detailedMetric: d.detailedMetric,
       valueToMetric: d.valueToMetric,
       shareThreshold: d.shareThreshold,
       quotaMode: d.quotaMode,
+      metadata: d.metadata,
       hasChildren: d.descriptors.length > 0,
     };
-    let location: Mutable<RuleLocation> = { file };
-    if (rl) {
-      const rateLimit: Mutable<RuleRateLimit> = { requestsPerUnit: rl.requestsPerUnit, unlimited: rl.unlimited, replaces: rl.replaces };
-      if (unit !== undefined && !rl.unlimited) rateLimit.unit = unit;
-      if (rl.name !== "") rateLimit.name = rl.name;
-      rule.rateLimit = rateLimit;
-      location = rl.requestsPerUnitNode ? { file, rateLimit: rl.node, requestsPerUnit: rl.requestsPerUnitNode } : { file, rateLimit: rl.node };
-    }
-    if (d.metadata !== undefined) rule.metadata = d.metadata;
+    const location: RuleLocation = { file, rateLimit: rl?.node, requestsPerUnit: rl?.requestsPerUnitNode };
     if (rl && !rl.unlimited && rl.requestsPerUnit === 0) {
-      warnings.push(configProblem("zero-limit", file, `${d.path}: requests_per_unit is 0: every request to ${label} is refused`, where(d)));
+      warnings.push(configProblem("zero-limit", file, `${descriptorPath(d)}: requests_per_unit is 0: every request to ${label} is refused`, where(d)));
     }
     if (!rl && d.descriptors.length === 0) {
-      warnings.push(configProblem("no-limit-no-children", file, `${d.path}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where(d)));
+      warnings.push(configProblem("no-limit-no-children", file, `${descriptorPath(d)}: ${label} has neither rate_limit nor descriptors: matching requests are never limited`, where(d)));
     }
     out.rules.push(rule);
     out.locations.push(location);
@@ -495,7 +509,7 @@ function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
       seen = claimKey(seen, key);
       const value = root.valueAt(i);
       if (key === "domain") domain = directString(value);
-      else if (key === "descriptors") descriptors = directDescriptorList(value, "descriptors");
+      else if (key === "descriptors") descriptors = directDescriptorList(value, undefined);
       else if (key !== "metadata") validateDirectly(value);
     }
     return { domain, descriptors };
@@ -505,8 +519,9 @@ function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
   }
 }
 
-/** The children of a descriptor without any (never added to). */
+/** The children of a descriptor without any, and a limit's empty `replaces` (never added to). */
 const NO_DESCRIPTORS: TypedDescriptor[] = [];
+const NO_REPLACES: string[] = [];
 
 /** Pair i's key, when validateYamlKeys accepts it, else give up. */
 function directKey(map: MappingNode, i: number): string {
@@ -585,34 +600,21 @@ function directUint32(node: SourceNode): number {
   return giveUp();
 }
 
-function directDescriptorList(node: SourceNode, path: string): TypedDescriptor[] {
+function directDescriptorList(node: SourceNode, parent: TypedDescriptor | undefined): TypedDescriptor[] {
   if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return [];
   if (node.kind !== "sequence") return giveUp();
-  const out: TypedDescriptor[] = [];
   const items = node.items;
+  const out = new Array<TypedDescriptor>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as SourceNode;
     if (item.kind !== "mapping") return giveUp();
-    out.push(directDescriptor(item, `${path}[${i}]`));
+    out[i] = directDescriptor(item, parent, i);
   }
   return out;
 }
 
-function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
-  const descriptor: TypedDescriptor = {
-    key: "",
-    value: "",
-    descriptors: NO_DESCRIPTORS,
-    shadowMode: false,
-    detailedMetric: false,
-    valueToMetric: false,
-    shareThreshold: false,
-    quotaMode: false,
-    path,
-    node: map,
-  };
-  let rateLimit: TypedRateLimit | undefined;
-  let metadata: unknown;
+function directDescriptor(map: MappingNode, parent: TypedDescriptor | undefined, index: number): TypedDescriptor {
+  const descriptor = emptyDescriptor(parent, index, map);
   let seen = 0;
   for (let i = 0; i < map.size; i++) {
     const key = directKey(map, i);
@@ -626,7 +628,7 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
         descriptor.value = directString(value);
         break;
       case "descriptors":
-        descriptor.descriptors = directDescriptorList(value, `${path}.descriptors`);
+        descriptor.descriptors = directDescriptorList(value, descriptor);
         break;
       case "shadow_mode":
         descriptor.shadowMode = directBool(value);
@@ -644,7 +646,7 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
         descriptor.quotaMode = directBool(value);
         break;
       case "rate_limit":
-        rateLimit = directRateLimit(value);
+        descriptor.rateLimit = directRateLimit(value);
         break;
       case "metadata": {
         // Free-form: decoded generically, as decodeDescriptorList does (merge keys allowed; a merge error gives up).
@@ -654,22 +656,20 @@ function directDescriptor(map: MappingNode, path: string): TypedDescriptor {
         } catch {
           return giveUp();
         }
-        if (generic.type !== "null") metadata = toPlain(generic);
+        if (generic.type !== "null") descriptor.metadata = toPlain(generic);
         break;
       }
       default:
         validateDirectly(value);
     }
   }
-  if (rateLimit) descriptor.rateLimit = rateLimit;
-  if (metadata !== undefined) descriptor.metadata = metadata;
   return descriptor;
 }
 
 function directRateLimit(node: SourceNode): TypedRateLimit | undefined {
   if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return undefined;
   if (node.kind !== "mapping") return giveUp();
-  const rateLimit: TypedRateLimit = { requestsPerUnit: 0, unit: "", unlimited: false, name: "", replaces: [], node };
+  const rateLimit: TypedRateLimit = { requestsPerUnit: 0, unit: "", unlimited: false, name: "", replaces: NO_REPLACES, requestsPerUnitNode: undefined, node };
   let seen = 0;
   for (let i = 0; i < node.size; i++) {
     const key = directKey(node, i);
