@@ -19,7 +19,17 @@ function difference(a: SourceNode, b: SourceNode, path = "root"): string | undef
     if (a[field] !== b[field]) return `${path}.${field}: ${String(a[field])} vs ${String(b[field])}`;
   }
   if (a.kind === "scalar" && b.kind === "scalar" && (a.text !== b.text || a.style !== b.style)) return `${path}: ${a.style} ${JSON.stringify(a.text)} vs ${b.style} ${JSON.stringify(b.text)}`;
-  if (a.kind === "mapping" && b.kind === "mapping" && a.flow !== b.flow) return `${path}.flow`;
+  if (a.kind === "mapping" && b.kind === "mapping") {
+    if (a.flow !== b.flow) return `${path}.flow`;
+    // The pair accessors the loader reads must tell what keysAndValues tells.
+    for (const m of [a, b]) {
+      if (m.size * 2 !== m.keysAndValues.length) return `${path}.size`;
+      for (let i = 0; i < m.size; i++) {
+        const key = m.keysAndValues[2 * i];
+        if (m.keyText(i) !== (key?.kind === "scalar" ? key.text : undefined) || m.valueAt(i) !== m.keysAndValues[2 * i + 1]) return `${path}: pair ${i} accessors`;
+      }
+    }
+  }
   const childrenA = a.kind === "mapping" ? a.keysAndValues : a.kind === "sequence" ? a.items : [];
   const childrenB = b.kind === "mapping" ? b.keysAndValues : b.kind === "sequence" ? b.items : [];
   if (childrenA.length !== childrenB.length) return `${path}: ${childrenA.length} vs ${childrenB.length} children`;

@@ -35,6 +35,11 @@ const MAX_DEPTH = 40;
 /** YAML limits an implicit key to 1024 characters; longer ones are js-yaml's to refuse. */
 const MAX_KEY_LENGTH = 1000;
 
+// Key styles as KeyTable codes them (KEY_STYLES).
+const PLAIN_STYLE = 0;
+const SINGLE_STYLE = 1;
+const DOUBLE_STYLE = 2;
+
 const NEWLINE = 10;
 const SPACE = 32;
 const HASH = 35;
@@ -95,7 +100,7 @@ class BlockParser {
   /** The mapping whose first key is at `firstKeyAt` (already read, in a compact item, when `firstKeyRead`). */
   private parseMapping(column: number, firstKeyAt: number, firstKeyRead = false): SourceNode {
     const base = this.stack.length;
-    const keyBase = this.pendingKeys.texts.length - (firstKeyRead ? 1 : 0);
+    const keyBase = this.pendingKeys.count - (firstKeyRead ? 1 : 0);
     if (!firstKeyRead && !this.readKey(firstKeyAt)) throw DECLINE;
     for (;;) {
       this.stack.push(this.readValue(this.afterColon, column, true));
@@ -231,7 +236,7 @@ class BlockParser {
       text = this.strings.slice(p, end);
     }
     this.nodeCount++;
-    this.pendingKeys.add(p, end, text, c === DOUBLE_QUOTE ? "double" : c === SINGLE_QUOTE ? "single" : "plain");
+    this.pendingKeys.add(p, end, text, c === DOUBLE_QUOTE ? DOUBLE_STYLE : c === SINGLE_QUOTE ? SINGLE_STYLE : PLAIN_STYLE);
     this.afterColon = colonAt + 1;
     return true;
   }

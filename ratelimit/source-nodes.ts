@@ -220,32 +220,55 @@ function pairsOf(keysAndValues: readonly SourceNode[]): Array<readonly [SourceNo
 }
 
 /**
- * The scalar keys of a document's block mappings, in columns: a key is three array slots here
- * rather than a node object, until something asks a mapping for its key nodes.
+ * The scalar keys of a document's block mappings, in columns: a key is a few array slots here
+ * rather than a node object, until something asks a mapping for its key nodes. Also serves as
+ * the parser's stack of keys of the mappings still open (`truncate` pops them).
  */
 export class KeyTable {
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
-  readonly texts: string[] = [];
-  readonly styles: Array<ScalarNode["style"]> = [];
-  add(start: number, end: number, text: string, style: ScalarNode["style"]): number {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.texts.push(text);
-    this.styles.push(style);
-    return this.texts.length - 1;
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private styles = new Uint8Array(256);
+  private texts: string[] = [];
+  /** Number of keys held. */
+  count = 0;
+
+  add(start: number, end: number, text: string, style: number): void {
+    if (this.count === this.starts.length) this.grow();
+    const i = this.count++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.styles[i] = style;
+    this.texts[i] = text;
   }
-  /** Append `other`'s keys from `from` on, removing them there; the index of the first one here. */
+  text(i: number): string | undefined {
+    return i < this.count ? this.texts[i] : undefined;
+  }
+  node(i: number, positions: SourcePositions): ScalarNode {
+    return new ScalarNodeImpl(this.starts[i] ?? 0, this.ends[i] ?? 0, positions, undefined, undefined, this.texts[i] ?? "", KEY_STYLES[this.styles[i] ?? 0] ?? "plain");
+  }
+  /** Append `other`'s keys from `from` on and drop them there; the index of the first one here. */
   moveFrom(other: KeyTable, from: number): number {
-    const first = this.texts.length;
-    for (let i = from; i < other.texts.length; i++) this.add(other.starts[i] as number, other.ends[i] as number, other.texts[i] as string, other.styles[i] as ScalarNode["style"]);
-    other.starts.length = from;
-    other.ends.length = from;
-    other.texts.length = from;
-    other.styles.length = from;
+    const first = this.count;
+    for (let i = from; i < other.count; i++) this.add(other.starts[i] ?? 0, other.ends[i] ?? 0, other.texts[i] ?? "", other.styles[i] ?? 0);
+    other.count = from;
     return first;
   }
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
+    const styles = new Uint8Array(size);
+    styles.set(this.styles);
+    this.styles = styles;
+  }
 }
+
+/** A key's style, by its code in a KeyTable. */
+export const KEY_STYLES: ReadonlyArray<ScalarNode["style"]> = ["plain", "single", "double"];
 
 /** A block mapping whose keys are all one-line scalars, kept in a KeyTable: key nodes are built only when asked for. */
 export class BlockMappingNode extends NodeImpl implements MappingNode {
@@ -271,18 +294,16 @@ export class BlockMappingNode extends NodeImpl implements MappingNode {
     return this.values.length;
   }
   keyText(i: number): string | undefined {
-    return this.keys.texts[this.firstKey + i];
+    return i < this.values.length ? this.keys.text(this.firstKey + i) : undefined;
   }
   valueAt(i: number): SourceNode {
     return this.values[i] as SourceNode;
   }
   get keysAndValues(): readonly SourceNode[] {
     if (!this.built) {
-      const k = this.keys;
       const built = new Array<SourceNode>(2 * this.values.length);
       for (let i = 0; i < this.values.length; i++) {
-        const at = this.firstKey + i;
-        built[2 * i] = new ScalarNodeImpl(k.starts[at] ?? 0, k.ends[at] ?? 0, this.source, undefined, undefined, k.texts[at] ?? "", k.styles[at] ?? "plain");
+        built[2 * i] = this.keys.node(this.firstKey + i, this.source);
         built[2 * i + 1] = this.values[i] as SourceNode;
       }
       this.built = built;
