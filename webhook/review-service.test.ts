@@ -7,7 +7,7 @@ import type { AdmissionReview } from "./admission/review.js";
 import type { ForecastSource } from "./io/forecast-source.js";
 import type { BreakGlassNotice } from "./io/slack-notifier.js";
 import { createWebhookMetrics } from "./metrics.js";
-import { createReviewService, type ReviewReply } from "./review-service.js";
+import { createReviewService, type ReviewReply, type ReviewServiceDeps, type WireReply } from "./review-service.js";
 import { admissionReview, forecastCache, rateLimitConfigMap, TARGET } from "./test-support/admission-fixtures.js";
 
 const NOW = Date.parse("2026-11-26T14:00:00Z");
@@ -32,11 +32,15 @@ class FakeForecastSource implements ForecastSource {
   }
   async start() {}
   stop() {}
+  /** A new snapshot, as the watch or the file poll delivers one. */
+  replace(snapshot: ForecastSnapshot) {
+    this.snapshot = snapshot;
+  }
 }
 
 const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false };
 
-function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY) {
+function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive">> = {}) {
   const metrics = createWebhookMetrics(() => source.current(), () => NOW);
   const notices: BreakGlassNotice[] = [];
   const service = createReviewService({
@@ -47,9 +51,15 @@ function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY) {
     metrics,
     logger: pino({ level: "silent" }),
     notifier: { notify: async (notice) => void notices.push(notice) },
+    ...options,
   });
   const counter = async (name: string) => (await metrics.registry.getSingleMetricAsString(name)).split("\n").filter((l) => !l.startsWith("#") && l.trim() !== "");
   return { service, notices, counter };
+}
+
+function response200(reply: ReviewReply): AdmissionReview {
+  if (reply.status !== 200) throw new Error(JSON.stringify(reply.body));
+  return reply.body;
 }
 
 function response(reply: ReviewReply) {
@@ -127,5 +137,116 @@ describe("records", () => {
     const { service, counter } = setup(source());
     expect(await service.review("validate", { kind: "AdmissionReview" })).toEqual({ status: 400, body: { error: `apiVersion undefined is not 'admission.k8s.io/v1'` } });
     expect(await counter("trendmaster_webhook_bad_requests_total")).toEqual(['trendmaster_webhook_bad_requests_total{reason="not-an-admission-review"} 1']);
+  });
+});
+
+describe("answers remembered for a review that comes again with another uid", () => {
+  const bytes = (options: Parameters<typeof admissionReview>[0]) => Buffer.from(JSON.stringify(admissionReview(options)));
+  const object = rateLimitConfigMap({ "config.yaml": CONFIG });
+  const glass = { [ANNOTATIONS.overrideReason]: "INC-1 failover" };
+  const answerOf = (reply: WireReply) => {
+    expect(reply.status).toBe(200);
+    return JSON.parse(Buffer.concat(reply.chunks).toString("utf8")) as AdmissionReview;
+  };
+  /** The answer a service that remembers nothing gives, for comparison. */
+  const fresh = async (body: Buffer, source: ForecastSource, policy: AdmissionPolicy = POLICY, nowMs = NOW) => {
+    const { service } = setup(source, policy, { rememberedAnswers: 0, nowMs: () => nowMs });
+    return answerOf(await service.reviewBytes("mutate", body));
+  };
+  const loaded = (cache: ForecastCache): ForecastSnapshot => ({ state: "loaded", cache });
+
+  it("answers another uid with its own uid, exactly as without memory, and records each admission", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    let loads = 0;
+    const derive = { ...DIRECT_DERIVATIONS, loadConfig: (...args: Parameters<typeof DIRECT_DERIVATIONS.loadConfig>) => (loads++, DIRECT_DERIVATIONS.loadConfig(...args)) };
+    const { service, counter } = setup(source, POLICY, { derive });
+    for (const uid of ["uid-1", "uid-2", "uid-3", "uid-2"]) {
+      const body = bytes({ uid, object });
+      const answer = answerOf(await service.reviewBytes("mutate", body));
+      expect(answer.response?.uid).toBe(uid);
+      expect(answer).toEqual(await fresh(body, source));
+    }
+    // Decided once: the second uid is parsed (that proves the template), then every answer comes from memory.
+    expect(loads).toBe(1);
+    expect(await counter("trendmaster_webhook_clamps_total")).toEqual(['trendmaster_webhook_clamps_total{direction="raised"} 4']);
+    expect(await counter("trendmaster_webhook_admissions_total")).toEqual(['trendmaster_webhook_admissions_total{endpoint="mutate",operation="UPDATE",verdict="patched",mode="enforce",dry_run="false"} 4']);
+  });
+
+  it("decides again when the forecast changes, the mode switches or the forecast goes stale", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    let policy = POLICY;
+    let now = NOW;
+    const { service } = setup(source, POLICY, { policy: () => policy, nowMs: () => now });
+    const ask = async (uid: string) => {
+      const body = bytes({ uid, object });
+      const answer = answerOf(await service.reviewBytes("mutate", body));
+      expect(answer).toEqual(await fresh(body, source, policy, now));
+      return answer.response?.warnings;
+    };
+    expect(await ask("a")).toEqual(["PARTNER=acme: 1000/minute raised to 5000 (forecast peak 5000/minute on Mon 19:00)"]);
+    source.replace(loaded(band(6000, 9000, 8)));
+    expect(await ask("b")).toEqual(["PARTNER=acme: 1000/minute raised to 6000 (forecast peak 6000/minute on Mon 19:00)"]);
+    policy = { ...POLICY, mode: "audit" };
+    expect(await ask("c")).toEqual(["audit mode, not applied: PARTNER=acme: 1000/minute raised to 6000 (forecast peak 6000/minute on Mon 19:00)"]);
+    now = NOW + 24 * 3_600_000;
+    expect(await ask("d")).toEqual(["forecast generation 8 is 25h old (max 24h): limits not checked against guardrails"]);
+    now = NOW + 26 * 3_600_000;
+    expect(await ask("e")).toEqual(["forecast generation 8 is 27h old (max 24h): limits not checked against guardrails"]);
+  });
+
+  it("never serves one user's, one dry run's or one endpoint's answer for another", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const { service, notices, counter } = setup(source);
+    const oncall = bytes({ uid: "u1", object: rateLimitConfigMap({ "config.yaml": CONFIG }, glass), userInfo: { username: "oncall" } });
+    const mallory = bytes({ uid: "u2", object: rateLimitConfigMap({ "config.yaml": CONFIG }, glass), userInfo: { username: "mallory" } });
+    const dry = bytes({ uid: "u3", object: rateLimitConfigMap({ "config.yaml": CONFIG }, glass), userInfo: { username: "oncall" }, dryRun: true });
+    for (const body of [oncall, mallory, dry, oncall, mallory, dry]) expect(answerOf(await service.reviewBytes("mutate", body))).toEqual(await fresh(body, source));
+    expect(answerOf(await service.reviewBytes("validate", mallory))).toEqual(response200(await setup(source, POLICY, { rememberedAnswers: 0 }).service.review("validate", JSON.parse(mallory.toString()))));
+    expect(notices.map((n) => n.user)).toEqual(["oncall", "oncall"]);
+    expect(await counter("trendmaster_webhook_overrides_total")).toEqual(['trendmaster_webhook_overrides_total{result="accepted"} 2', 'trendmaster_webhook_overrides_total{result="refused"} 2']);
+  });
+
+  it("re-reads the cache for a newer generation's write even when its answer is remembered", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const { service } = setup(source);
+    const write = (uid: string) => bytes({ uid, object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: "8" }) });
+    await service.reviewBytes("mutate", write("a"));
+    await service.reviewBytes("mutate", write("b"));
+    expect(source.refreshes).toBe(2);
+  });
+
+  it("proves the uid's position before trusting it: an equal uid elsewhere in the body is not taken for it", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const { service } = setup(source);
+    // The object comes first and its metadata.uid has the request's uid: the template's first guess is the wrong field.
+    const body = (requestUid: string, objectUid: string) => {
+      const review = admissionReview({ uid: requestUid, object: { ...object, metadata: { ...(object.metadata as object), uid: objectUid } } }) as { request: Record<string, unknown> };
+      const { uid, ...rest } = review.request;
+      return Buffer.from(JSON.stringify({ ...review, request: { object: rest.object, ...rest, uid } }));
+    };
+    for (const [requestUid, objectUid] of [["same", "same"], ["same", "other"], ["next", "other"], ["next", "third"]] as const) {
+      const answer = answerOf(await service.reviewBytes("mutate", body(requestUid, objectUid)));
+      expect(answer.response?.uid).toBe(requestUid);
+      expect(answer).toEqual(await fresh(body(requestUid, objectUid), source));
+    }
+  });
+
+  it("keeps no reference to the bytes it was given", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const { service } = setup(source);
+    const buffer = bytes({ uid: "a", object });
+    await service.reviewBytes("mutate", buffer);
+    buffer.fill(0x20);
+    const body = bytes({ uid: "b", object });
+    expect(answerOf(await service.reviewBytes("mutate", body))).toEqual(await fresh(body, source));
+  });
+
+  it("answers 400 to bytes that are not JSON or not a review, as before", async () => {
+    const { service, counter } = setup(new FakeForecastSource({ state: "absent" }));
+    const notJson = await service.reviewBytes("mutate", Buffer.from("{nope"));
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(Buffer.concat(notJson.chunks).toString())).toEqual({ error: expect.stringMatching(/^body is not JSON: /) as unknown });
+    expect((await service.reviewBytes("mutate", Buffer.from("{}"))).status).toBe(400);
+    expect(await counter("trendmaster_webhook_bad_requests_total")).toEqual(['trendmaster_webhook_bad_requests_total{reason="entity.parse.failed"} 1', 'trendmaster_webhook_bad_requests_total{reason="not-an-admission-review"} 1']);
   });
 });

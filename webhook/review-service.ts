@@ -7,6 +7,9 @@ import { readAdmissionReview, reviewOf, type AdmissionRequest, type AdmissionRev
 import type { ForecastSource } from "./io/forecast-source.js";
 import type { BreakGlassNotifier } from "./io/slack-notifier.js";
 import type { WebhookMetrics } from "./metrics.js";
+import { AnswerMemo, answerContext, sameContext, type RememberedAnswer } from "./answer-memo.js";
+import { uidTemplateOf, type UidTemplate } from "./review-template.js";
+import { answerWithUid, encodeAnswer } from "./review-wire.js";
 
 export interface ReviewServiceDeps {
   readonly forecast: ForecastSource;
@@ -19,13 +22,28 @@ export interface ReviewServiceDeps {
   readonly notifier?: BreakGlassNotifier;
   /** Longest wait for a cache re-read; the API server's own webhook timeout is 10 s at most. */
   readonly refreshTimeoutMs?: number;
+  /** Answers remembered for reviews that come again with a new uid (0: none). */
+  readonly rememberedAnswers?: number;
 }
 
 /** 200 with an AdmissionReview, or 400 when the body is not one (without a uid there is nothing to answer). */
 export type ReviewReply = { readonly status: 200; readonly body: AdmissionReview } | { readonly status: 400; readonly body: { readonly error: string } };
 
+/** An answer as the bytes to send. */
+export interface WireReply {
+  readonly status: 200 | 400;
+  readonly chunks: readonly Buffer[];
+}
+
 export interface ReviewService {
+  /** A parsed body (tests, callers holding objects). */
   review(endpoint: Endpoint, body: unknown): Promise<ReviewReply>;
+  /**
+   * The posted bytes: a review equal to a recent one but for its uid is answered from memory
+   * (same decision, same records), anything else is parsed and decided. The bytes are read during
+   * the call only (the caller may reuse the buffer once it resolves).
+   */
+  reviewBytes(endpoint: Endpoint, body: Buffer): Promise<WireReply>;
 }
 
 /**
@@ -35,6 +53,7 @@ export interface ReviewService {
  */
 export function createReviewService(deps: ReviewServiceDeps): ReviewService {
   const refreshTimeoutMs = deps.refreshTimeoutMs ?? 3_000;
+  const memo = new AnswerMemo(deps.rememberedAnswers ?? 8);
 
   async function forecastFor(request: AdmissionRequest, policy: AdmissionPolicy): Promise<ForecastSnapshot> {
     const snapshot = deps.forecast.current();
@@ -91,23 +110,79 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     }
   }
 
+  /**
+   * Decide and record. On the wire path (`wire` given) the answer is also encoded, and remembered
+   * under the body's template; `wire.known`'s decision is reused when nothing it depends on changed.
+   */
+  async function answer(endpoint: Endpoint, request: AdmissionRequest, wire?: { known?: RememberedAnswer; template?: UidTemplate }): Promise<{ decision: AdmissionDecision; chunks: readonly Buffer[] }> {
+    const policy = deps.policy();
+    const forecast = await forecastFor(request, policy);
+    const nowMs = deps.nowMs();
+    let decision: AdmissionDecision;
+    let chunks: readonly Buffer[] = [];
+    const context = wire ? answerContext(request, policy, forecast, nowMs) : undefined;
+    const known = wire?.known;
+    if (known && context && sameContext(known.context, context)) {
+      decision = { response: { ...known.decision.response, uid: request.uid }, outcome: known.decision.outcome };
+      chunks = answerWithUid(request.uid, known.afterUid);
+      memo.touch(known);
+    } else {
+      decision = admit(endpoint, request, { policy, forecast, nowMs, derive: deps.derive });
+      if (wire && context) {
+        const encoded = encodeAnswer(reviewOf(decision.response));
+        chunks = [encoded.bytes];
+        const template = known?.template ?? wire.template;
+        // A bug's answer is not worth repeating: the next request tries again.
+        if (template && encoded.afterUid && !decision.outcome.internalError) {
+          memo.remember({ endpoint, template, verified: known?.verified ?? false, request, context, decision, afterUid: encoded.afterUid }, known);
+        }
+      }
+    }
+    try {
+      record(endpoint, request, policy, decision);
+    } catch (error) {
+      deps.logger.error({ err: (error as Error).message }, "recording an admission failed");
+    }
+    return { decision, chunks };
+  }
+
+  function notAReview(message: string, reason: string): { status: 400; body: { error: string } } {
+    deps.metrics.badRequests.inc({ reason });
+    return { status: 400, body: { error: message } };
+  }
+
   return {
     async review(endpoint, body) {
       const read = readAdmissionReview(body);
-      if (!read.ok) {
-        deps.metrics.badRequests.inc({ reason: "not-an-admission-review" });
-        return { status: 400, body: { error: read.message } };
-      }
-      const request = read.request;
-      const policy = deps.policy();
-      const forecast = await forecastFor(request, policy);
-      const decision = admit(endpoint, request, { policy, forecast, nowMs: deps.nowMs(), derive: deps.derive });
-      try {
-        record(endpoint, request, policy, decision);
-      } catch (error) {
-        deps.logger.error({ err: (error as Error).message }, "recording an admission failed");
-      }
+      if (!read.ok) return notAReview(read.message, "not-an-admission-review");
+      const { decision } = await answer(endpoint, read.request);
       return { status: 200, body: reviewOf(decision.response) };
+    },
+
+    async reviewBytes(endpoint, body) {
+      const known = memo.find(endpoint, body);
+      if (known?.usable) {
+        // The remembered request is this body's parse but for the uid (the template proves it).
+        return { status: 200, chunks: (await answer(endpoint, { ...known.entry.request, uid: known.uid }, { known: known.entry })).chunks };
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString("utf8"));
+      } catch (error) {
+        const reply = notAReview(`body is not JSON: ${(error as Error).message}`, "entity.parse.failed");
+        return { status: 400, chunks: [encodeAnswer(reply.body).bytes] };
+      }
+      const read = readAdmissionReview(parsed);
+      if (!read.ok) return { status: 400, chunks: [encodeAnswer(notAReview(read.message, "not-an-admission-review").body).bytes] };
+      const request = read.request;
+      if (known) {
+        // The same bytes but the uid's: if this body's uid is the one found there, the template is proven.
+        if (request.uid === known.uid) known.entry.verified = true;
+        else memo.forget(known.entry);
+      }
+      const proven = known?.entry.verified ? known.entry : undefined;
+      const wire = proven ? { known: proven } : { template: uidTemplateOf(body, request.uid) };
+      return { status: 200, chunks: (await answer(endpoint, request, wire)).chunks };
     },
   };
 }
