@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "node:https";
 import { connect } from "node:tls";
+import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import type { AdmissionReview } from "./admission/review.js";
@@ -68,6 +70,28 @@ describeTls("webhook over HTTPS", () => {
     const reply = await httpsRequest(testAgent(pki.caCert), webhook.port, "POST", "/validate", body);
     expect(reply.status).toBe(status);
     expect(JSON.parse(reply.text)).toEqual({ error });
+  });
+
+  it("answers alike a body with Content-Length, one in chunks, and one gzip-encoded, each with its own uid", async () => {
+    const body = (uid: string) => JSON.stringify(admissionReview({ uid, object: rateLimitConfigMap({ "config.yaml": text }) }));
+    const send = (payload: Buffer, headers: Record<string, string>, split: boolean) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request({ host: "localhost", port: webhook.port, method: "POST", path: "/mutate", agent: testAgent(pki.caCert), headers: { "content-type": "application/json", ...headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.on("error", reject);
+        if (split) req.write(payload.subarray(0, 1000));
+        req.end(split ? payload.subarray(1000) : payload);
+      });
+    const plain = await send(Buffer.from(body("u-plain")), {}, false);
+    const chunked = await send(Buffer.from(body("u-chunked")), {}, true);
+    const gzipped = await send(gzipSync(body("u-gzip")), { "content-encoding": "gzip" }, false);
+    expect([plain.status, chunked.status, gzipped.status]).toEqual([200, 200, 200]);
+    expect(chunked.text).toBe(plain.text.replace("u-plain", "u-chunked"));
+    expect(gzipped.text).toBe(plain.text.replace("u-plain", "u-gzip"));
+    expect((JSON.parse(plain.text) as AdmissionReview).response?.uid).toBe("u-plain");
   });
 
   it("refuses TLS older than 1.2", async () => {

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import type { Endpoint } from "./admission/admit.js";
 import { secureContextOptions, type TlsMaterial } from "./io/tls-reloader.js";
 import type { WebhookMetrics } from "./metrics.js";
-import type { ReviewService } from "./review-service.js";
+import { BodyPool, readBodyInto } from "./body-reader.js";
+import type { ReviewService, WireReply } from "./review-service.js";
 
 export interface ServerDeps {
   readonly reviews: ReviewService;
@@ -16,14 +17,17 @@ export interface ServerDeps {
   readonly bodyLimitBytes: number;
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 /** Express app: admission endpoints, health and metrics. No policy here: the review service decides. */
 export function createWebhookApp(deps: ServerDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   // ETags on 200 KiB admission answers would hash every body for a client that never revalidates.
   app.set("etag", false);
-  // The body as bytes, decoded once below: body-parser's JSON path decodes through a stream decoder first.
-  const readBody = express.raw({ limit: deps.bodyLimitBytes, type: () => true });
+  // The body as bytes: the review service recognises a repeated review by them before any decoding.
+  const bodies = new BodyPool();
+  const readBody = readBodyInto(bodies, deps.bodyLimitBytes, express.raw({ limit: deps.bodyLimitBytes, type: () => true }));
 
   for (const endpoint of ["mutate", "validate"] as const satisfies readonly Endpoint[]) {
     app.post(`/${endpoint}`, (req: Request, res: Response, next: NextFunction) => {
@@ -31,16 +35,20 @@ export function createWebhookApp(deps: ServerDeps): express.Express {
       res.on("finish", () => stop());
       next();
     }, readBody, async (req: Request, res: Response) => {
-      let body: unknown;
+      const body = Buffer.isBuffer(req.body) ? req.body : NO_BODY;
+      let reply: WireReply;
       try {
-        body = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "");
-      } catch (error) {
-        deps.metrics.badRequests.inc({ reason: "entity.parse.failed" });
-        res.status(400).json({ error: `body is not JSON: ${(error as Error).message}` });
-        return;
+        reply = await deps.reviews.reviewBytes(endpoint, body);
+      } finally {
+        // The review service keeps no reference to the bytes it was given.
+        bodies.release(body);
       }
-      const reply = await deps.reviews.review(endpoint, body);
-      res.status(reply.status).type("application/json").send(JSON.stringify(reply.body));
+      // Bytes with their length, written as they are: no string round trip, no ETag.
+      let length = 0;
+      for (const chunk of reply.chunks) length += chunk.length;
+      res.writeHead(reply.status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": length });
+      for (const chunk of reply.chunks) res.write(chunk);
+      res.end();
     });
   }
   app.get("/healthz", (_req, res) => {
