@@ -109,6 +109,21 @@ describe("prepareSeries: weekly-recurring peaks", () => {
   });
 });
 
+describe("prepareSeries: a weekly pattern needs every other week", () => {
+  // A 15-minute burst at 8x on Tuesday 03:30 of the first two weeks of three: a coincidence, not a
+  // pattern (the third Tuesday is quiet). The same burst on a Thursday in all three weeks recurs.
+  const tuesdays = [1, 8].flatMap((d) => [at(d, 3, 30), at(d, 3, 35), at(d, 3, 40)]);
+  const thursdays = [3, 10, 17].flatMap((d) => [at(d, 3, 30), at(d, 3, 35), at(d, 3, 40)]);
+  const events = new Map<number, number>([...tuesdays, ...thursdays].map((i) => [i, 8] as [number, number]));
+  const series = syntheticTraffic("k", { seed: 5, startMs: T0, days: 21, stepSeconds: STEP, peak: 1000, events });
+  const p = prepareSeries(series, DEFAULT_FORECAST_SETTINGS);
+
+  it("flags bursts that only one other week shares, keeps the one every week has", () => {
+    expect(p.anomalies.map((a) => Math.round((a.atMs - T0) / (STEP * 1000)))).toEqual(tuesdays);
+    for (const i of thursdays) expect(p.clean[i]).toBe(series.samples[i]!.value);
+  });
+});
+
 const shared = sharedDataDir();
 if (shared === undefined) console.warn("series-prep.test: ../shared/data not found beside the repository: real-series checks skipped");
 (shared === undefined ? describe.skip : describe)("prepareSeries on a real series (../shared/data)", () => {

@@ -95,10 +95,11 @@ function fillGaps(values: Float64Array, missing: Uint8Array, stepsPerDay: number
 /**
  * A point is anomalous when it sits far (robust sigmas and a relative margin) from what the same
  * time of day looks like on the surrounding days **and**, once there is more than a week of data,
- * from what the same time of week looks like on the surrounding weeks; and the excursion is short.
- * A peak that recurs at the same time every day, or every week (Saturday nights), is part of one of
- * those neighbourhoods, so it is kept; one that lasts longer than anomalyMaxRunMinutes is a change
- * of regime, also kept. An anomaly is replaced by the nearer of the two expected values: the
+ * from what the same time of week looked like in at least one other week; and the excursion is
+ * short. A peak that recurs at the same time every day, or in every week (Saturday nights), is
+ * part of its own neighbourhood, so it is kept, while a burst that one other week happened to have
+ * too is not a pattern; one that lasts longer than anomalyMaxRunMinutes is a change of regime,
+ * also kept. An anomaly is replaced by the nearer of the daily and weekly expected values: the
  * smallest correction that makes it ordinary.
  */
 function removeAnomalies(
@@ -109,25 +110,27 @@ function removeAnomalies(
   settings: CleaningSettings,
 ): { clean: Float64Array; anomalies: number[] } {
   const n = values.length;
-  const daily = seasonalReference(values, imputed, stepsPerDay >= 4 ? stepsPerDay : 0, 6, true);
-  // One other week already gives 3 neighbours; less than a week of data: no weekly reference.
-  const weekly = seasonalReference(values, imputed, stepsPerDay >= 4 ? 7 * stepsPerDay : 0, 3, false);
+  const daily = dailyReference(values, imputed, stepsPerDay >= 4 ? stepsPerDay : 0);
+  const weekly = weeklyLevels(values, imputed, stepsPerDay >= 4 ? 7 * stepsPerDay : 0);
   // direction: the sign of a point's excursion from its daily neighbourhood when it passes half of
   // both thresholds (hysteresis: one excursion stays one run although its noisy points are not all
-  // extreme, and its length decides regime or anomaly). unusual: the point is such an excursion
-  // from its weekly neighbourhood too (or has none); extreme: it passes the full thresholds
-  // against both, in the same direction.
+  // extreme, and its length decides regime or anomaly). unusual: it is such an excursion from the
+  // other week least like it too (the lowest week for a rise, the highest for a fall; the daily
+  // spread is the noise scale: three points of one week give none), or there is no other week;
+  // extreme: it passes the full thresholds against both.
   const direction = new Int8Array(n);
   const unusual = new Uint8Array(n);
   const extreme = new Uint8Array(n);
   const expected = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const d = excursion(values[i]!, daily, i, settings);
-    const w = Number.isNaN(weekly.expected[i]!) ? d : excursion(values[i]!, weekly, i, settings);
-    expected[i] = Math.abs(values[i]! - weekly.expected[i]!) < Math.abs(values[i]! - daily.expected[i]!) ? weekly.expected[i]! : daily.expected[i]!;
-    if (imputed[i]) continue;
+    const d = excursion(values[i]!, daily.expected[i]!, daily.spread[i]!, daily.spreadFloor, settings);
+    const typical = weekly.typical[i]!;
+    expected[i] = Math.abs(values[i]! - typical) < Math.abs(values[i]! - daily.expected[i]!) ? typical : daily.expected[i]!;
+    if (imputed[i] || d.direction === 0) continue;
     direction[i] = d.direction;
-    if (d.direction !== 0 && w.direction === d.direction) unusual[i] = 1;
+    const level = d.direction > 0 ? weekly.low[i]! : weekly.high[i]!;
+    const w = Number.isNaN(level) ? d : excursion(values[i]!, level, daily.spread[i]!, daily.spreadFloor, settings);
+    if (w.direction === d.direction) unusual[i] = 1;
     if (unusual[i] && d.extreme && w.extreme) extreme[i] = 1;
   }
   const maxRun = Math.max(1, Math.floor((settings.anomalyMaxRunMinutes * 60) / stepSeconds));
@@ -157,8 +160,8 @@ function removeAnomalies(
   return { clean, anomalies };
 }
 
-/** Per point: the median of its seasonal neighbours and their robust spread (NaN: no such neighbours). */
-interface SeasonalReference {
+/** Per point: the median of its seasonal neighbours and their robust spread. */
+interface DailyReference {
   readonly expected: Float64Array;
   readonly spread: Float64Array;
   /** A floor on the local spread: a perfectly flat neighbourhood would otherwise flag any wiggle. */
@@ -166,29 +169,27 @@ interface SeasonalReference {
 }
 
 /**
- * Neighbours of point i: the same phase (±1 step) 1 to 3 periods before and after it, observed
- * points only. With fewer than minCount of them, the ±6 points around i stand in when
- * nearbyFallback (short or coarse series); otherwise the point has no reference (NaN).
+ * Neighbours of point i: the same time of day (±1 step) on the 3 days before and after it,
+ * observed points only; with fewer than 6 (short or coarse series) its ±6 neighbours.
  */
-function seasonalReference(values: Float64Array, imputed: Uint8Array, period: number, minCount: number, nearbyFallback: boolean): SeasonalReference {
+function dailyReference(values: Float64Array, imputed: Uint8Array, day: number): DailyReference {
   const n = values.length;
-  const expected = new Float64Array(n).fill(Number.NaN);
-  const spread = new Float64Array(n).fill(Number.NaN);
+  const expected = new Float64Array(n);
+  const spread = new Float64Array(n);
   // One small buffer reused for every point: this loop runs once per step of three weeks of data.
   const neighbours = new Float64Array(42);
   for (let i = 0; i < n; i++) {
     let count = 0;
-    if (period > 0) {
+    if (day > 0) {
       for (let k = -3; k <= 3; k++) {
         if (k === 0) continue;
         for (let s = -1; s <= 1; s++) {
-          const j = i + k * period + s;
+          const j = i + k * day + s;
           if (j >= 0 && j < n && !imputed[j]) neighbours[count++] = values[j]!;
         }
       }
     }
-    if (count < minCount) {
-      if (!nearbyFallback) continue;
+    if (count < 6) {
       // Too little seasonal context (short or coarse series): compare with the points around it.
       for (let s = -6; s <= 6; s++) {
         const j = i + s;
@@ -197,7 +198,6 @@ function seasonalReference(values: Float64Array, imputed: Uint8Array, period: nu
     }
     if (count === 0) {
       expected[i] = values[i]!;
-      spread[i] = 0;
       continue;
     }
     const center = sortedMedian(neighbours, count);
@@ -205,15 +205,54 @@ function seasonalReference(values: Float64Array, imputed: Uint8Array, period: nu
     for (let k = 0; k < count; k++) neighbours[k] = Math.abs(neighbours[k]! - center);
     spread[i] = 1.4826 * sortedMedian(neighbours, count);
   }
-  const known = spread.filter((v) => !Number.isNaN(v));
-  return { expected, spread, spreadFloor: Math.max(1, 0.25 * (known.length > 0 ? median(known) : 0)) };
+  return { expected, spread, spreadFloor: Math.max(1, 0.25 * median(spread)) };
 }
 
-/** How far value sits from reference point i: its sign past half the thresholds, and whether it passes them. */
-function excursion(value: number, reference: SeasonalReference, i: number, settings: CleaningSettings): { direction: -1 | 0 | 1; extreme: boolean } {
-  const center = reference.expected[i]!;
+/**
+ * Per point, over the other weeks (1 to 3 either side) with observed points at the same time of
+ * week (±1 step): the lowest and the highest week's level (the median of its points) and the median
+ * of all those points. NaN where there is no other week.
+ */
+interface WeeklyLevels {
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  readonly typical: Float64Array;
+}
+
+function weeklyLevels(values: Float64Array, imputed: Uint8Array, week: number): WeeklyLevels {
+  const n = values.length;
+  const low = new Float64Array(n).fill(Number.NaN);
+  const high = new Float64Array(n).fill(Number.NaN);
+  const typical = new Float64Array(n).fill(Number.NaN);
+  if (week <= 0) return { low, high, typical };
+  const all = new Float64Array(18);
+  const one = new Float64Array(3);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    for (let k = -3; k <= 3; k++) {
+      if (k === 0) continue;
+      let inWeek = 0;
+      for (let s = -1; s <= 1; s++) {
+        const j = i + k * week + s;
+        if (j >= 0 && j < n && !imputed[j]) {
+          one[inWeek++] = values[j]!;
+          all[count++] = values[j]!;
+        }
+      }
+      if (inWeek === 0) continue;
+      const level = sortedMedian(one, inWeek);
+      if (!(level >= low[i]!)) low[i] = level;
+      if (!(level <= high[i]!)) high[i] = level;
+    }
+    if (count > 0) typical[i] = sortedMedian(all, count);
+  }
+  return { low, high, typical };
+}
+
+/** How far value sits from center: its sign past half the thresholds, and whether it passes them. */
+function excursion(value: number, center: number, spread: number, spreadFloor: number, settings: CleaningSettings): { direction: -1 | 0 | 1; extreme: boolean } {
   const deviation = value - center;
-  const sigma = Math.max(reference.spread[i]!, reference.spreadFloor, Math.sqrt(Math.max(center, 0)));
+  const sigma = Math.max(spread, spreadFloor, Math.sqrt(Math.max(center, 0)));
   const relative = settings.anomalyMinRelative * Math.max(center, 1);
   const size = Math.abs(deviation);
   const half = size > 0.5 * settings.anomalySigmas * sigma && size > 0.5 * relative;
