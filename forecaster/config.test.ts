@@ -55,7 +55,7 @@ slack:
       "LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent, got 'loud'",
       "SCHEDULE: 'sometimes' is not a cron expression (e.g. '0 */6 * * *': minute hour day-of-month month day-of-week)",
       "ratelimitConfig.namespace: 'Istio' is not a valid namespace name",
-      "forecaster.histroy: unknown setting (known: prometheus, sourceDir, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, history, maxConflictRetries, lease, scheduleJitterSeconds, runOnStart, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness)",
+      "forecaster.histroy: unknown setting (known: prometheus, sourceDir, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, history, maxConflictRetries, lease, scheduleJitterSeconds, runOnStart, maxCycleMinutes, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness)",
       "PROMETHEUS_URL: protocol must be http or https, got 'ftp:'",
       "forecaster.historyDays: must be a number >= 1 and <= 90, got 0",
       "forecaster.forecast.quantile: must be a number > 0 and <= 1, got 1.5",

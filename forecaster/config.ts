@@ -47,6 +47,8 @@ export interface ForecasterConfig {
   readonly schedule: string;
   readonly scheduleJitterSeconds: number;
   readonly runOnStart: boolean;
+  /** A cycle running longer than this is hung: /healthz fails so the kubelet restarts the container. */
+  readonly maxCycleMinutes: number;
   readonly traffic: TrafficSourceConfig;
   /** Traffic source description without credentials, for the cache and logs. */
   readonly sourceDescription: string;
@@ -148,7 +150,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const f = top.section("forecaster", [
     "prometheus", "sourceDir", "historyDays", "stepSeconds", "forecast", "overrides", "minConfidenceToApply", "history", "maxConflictRetries",
-    "lease", "scheduleJitterSeconds", "runOnStart", "workers", "fetchChunkRules", "recycleWorkersEveryRules", "metrics", "effectiveness",
+    "lease", "scheduleJitterSeconds", "runOnStart", "maxCycleMinutes", "workers", "fetchChunkRules", "recycleWorkersEveryRules", "metrics", "effectiveness",
   ]);
   const historySection = f.section("history", ["keep", "namePrefix"]);
   const history = { namespace: podNamespace, keep: historySection.number("keep", 20, { min: 1, max: 1000, integer: true }), namePrefix: historySection.string("namePrefix", "trendmaster-history", checkName) };
@@ -187,6 +189,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const maxConflictRetries = f.number("maxConflictRetries", 5, { min: 0, max: 50, integer: true });
   const scheduleJitterSeconds = f.number("scheduleJitterSeconds", 300, { min: 0, max: 3600, integer: true });
   const runOnStart = f.boolean("runOnStart", false);
+  const maxCycleMinutes = f.number("maxCycleMinutes", 120, { min: 1, max: 1440 });
   const workers = f.number("workers", Math.max(1, inputs.cores ?? 1), { min: 1, max: 64, integer: true });
   const fetchChunkRules = f.number("fetchChunkRules", 100, { min: 1, max: 100_000, integer: true });
   const recycleWorkersEveryRules = f.number("recycleWorkersEveryRules", 250, { min: 0, integer: true });
@@ -205,7 +208,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   if (problems.length > 0) return { ok: false, problems };
   const config: ForecasterConfig = {
-    ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart,
+    ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
     ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
   };

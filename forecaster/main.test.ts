@@ -3,20 +3,20 @@ import { systemClock } from "./io/clock.js";
 import { MemoryConfigMapStore, MemoryLeaseStore } from "./io/memory-kube.js";
 import { ForecasterMetrics } from "./io/metrics.js";
 import { RecordingNotifier } from "./io/slack.js";
-import { createRuntime, EXIT_LEASE_HELD, runLeasedCycle, runOnce } from "./main.js";
+import { createRuntime, EXIT_LEASE_HELD, hungCycleReason, runLeasedCycle, runOnce, startScheduled } from "./main.js";
 import { configMap, FakeTrafficSource, quietLog, TableForecaster } from "./testing/fakes.js";
 
 const CONFIG = "domain: edge\ndescriptors:\n  - key: PARTNER\n    value: acme\n    rate_limit: {unit: minute, requests_per_unit: 100}\n";
 
-function config() {
-  const built = buildForecasterConfig({ env: { POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: "/s.yaml" }, readText: () => "forecaster:\n  lease: {durationSeconds: 5}\n", overrides: { sourceDir: "/unused" } });
+function config(settings = "forecaster:\n  lease: {durationSeconds: 5}\n") {
+  const built = buildForecasterConfig({ env: { POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: "/s.yaml" }, readText: () => settings, overrides: { sourceDir: "/unused" } });
   if (!built.ok) throw new Error(built.problems.join("; "));
   return built.config;
 }
 
-async function runtime(leases: MemoryLeaseStore, store: MemoryConfigMapStore, delayMs: number) {
+async function runtime(leases: MemoryLeaseStore, store: MemoryConfigMapStore, delayMs: number, settings?: string) {
   const table = new TableForecaster({ "edge.PARTNER_acme": 200 });
-  return createRuntime(config(), {
+  return createRuntime(config(settings), {
     configMaps: store,
     leases,
     traffic: new FakeTrafficSource(),
@@ -54,5 +54,42 @@ describe("cycles under the Lease", () => {
     const results = await Promise.all([runOnce(a, (t) => printed.push(t)), runOnce(b, (t) => printed.push(t))]);
     expect(results.map((r) => r.exitCode).sort()).toEqual([0, EXIT_LEASE_HELD]);
     expect(printed.join("")).toMatch(/another forecaster holds the Lease \(.+\): no cycle run; retry later/);
+  });
+});
+
+describe("liveness", () => {
+  it("names a cycle hung only once it runs past maxCycleMinutes", () => {
+    const start = Date.UTC(2026, 10, 26, 12);
+    expect(hungCycleReason(undefined, start, 120)).toBeUndefined();
+    expect(hungCycleReason(start, start + 120 * 60_000, 120)).toBeUndefined();
+    expect(hungCycleReason(start, start + 121 * 60_000, 120)).toBe("a cycle has run for 121 minutes, more than forecaster.maxCycleMinutes (120): it is hung");
+  });
+
+  it("/healthz fails while a cycle is hung, and recovers when it ends", async () => {
+    const store = new MemoryConfigMapStore();
+    store.putAs("kubectl", configMap("istio-system", "ratelimit-config", { "config.yaml": CONFIG }));
+    const settings = "forecaster:\n  lease: {durationSeconds: 5}\n  runOnStart: true\n  maxCycleMinutes: 30\n  metrics: {port: 0}\n";
+    const rt = await runtime(new MemoryLeaseStore(), store, 1500, settings);
+    let now = Date.UTC(2026, 10, 26, 12);
+    const scheduled = await startScheduled(rt, { nowMs: () => now });
+    const healthz = async () => {
+      const res = await fetch(`http://127.0.0.1:${scheduled.httpPort}/healthz`);
+      return `${res.status} ${await res.text()}`;
+    };
+    try {
+      expect(await healthz()).toBe("200 ok\n");
+      now += 31 * 60_000; // the cycle (still forecasting) is now 31 minutes old
+      expect(await healthz()).toBe("503 unhealthy: a cycle has run for 31 minutes, more than forecaster.maxCycleMinutes (30): it is hung\n");
+      for (let i = 0; i < 100 && (await healthz()) !== "200 ok\n"; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await healthz()).toBe("200 ok\n");
+    } finally {
+      await scheduled.stop("test over");
+    }
+  }, 20_000);
+
+  it("refuses a maxCycleMinutes that is not a positive number of minutes", () => {
+    const built = buildForecasterConfig({ env: { POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: "/s.yaml" }, readText: () => "forecaster:\n  maxCycleMinutes: 0\n", overrides: { sourceDir: "/unused" } });
+    expect(built.ok).toBe(false);
+    expect(built.ok ? [] : built.problems.join("\n")).toContain("maxCycleMinutes");
   });
 });

@@ -189,14 +189,29 @@ export interface ScheduledForecaster {
   stop(reason: string): Promise<void>;
 }
 
+/**
+ * Why the process should be restarted, if it should: a cycle still running after `maxMinutes` is
+ * hung (a stuck request, a wedged worker), and every later cycle would be skipped behind it.
+ */
+export function hungCycleReason(cycleStartedMs: number | undefined, nowMs: number, maxMinutes: number): string | undefined {
+  if (cycleStartedMs === undefined) return undefined;
+  const minutes = (nowMs - cycleStartedMs) / 60_000;
+  return minutes > maxMinutes ? `a cycle has run for ${Math.floor(minutes)} minutes, more than forecaster.maxCycleMinutes (${maxMinutes}): it is hung` : undefined;
+}
+
 /** `trendmaster forecaster`: cycles on the SCHEDULE with a random start jitter, plus /metrics /healthz /readyz. */
-export async function startScheduled(runtime: ForecasterRuntime, options: { random?: () => number } = {}): Promise<ScheduledForecaster> {
+export async function startScheduled(runtime: ForecasterRuntime, options: { random?: () => number; nowMs?: () => number } = {}): Promise<ScheduledForecaster> {
   const { config, log, metrics, deps } = runtime;
   const random = options.random ?? Math.random;
+  const nowMs = options.nowMs ?? Date.now;
   const shutdown = new AbortController();
   let notReady: string | undefined = "starting";
   let running: Promise<void> | undefined;
-  const server: RunningHttpServer = await startHttpServer(config.metrics.port, metrics.registry, { notReadyReason: () => notReady });
+  let cycleStartedMs: number | undefined;
+  const server: RunningHttpServer = await startHttpServer(config.metrics.port, metrics.registry, {
+    notReadyReason: () => notReady,
+    notLiveReason: () => hungCycleReason(cycleStartedMs, nowMs(), config.maxCycleMinutes),
+  });
 
   const cycle = async (jitter: boolean): Promise<void> => {
     if (running) {
@@ -206,6 +221,7 @@ export async function startScheduled(runtime: ForecasterRuntime, options: { rand
     running = (async () => {
       if (jitter && config.scheduleJitterSeconds > 0) await sleep(random() * config.scheduleJitterSeconds * 1000, shutdown.signal);
       if (shutdown.signal.aborted) return;
+      cycleStartedMs = nowMs();
       try {
         const result = await runLeasedCycle(runtime, shutdown.signal);
         if (result.kind === "ran") notReady = undefined;
@@ -214,6 +230,7 @@ export async function startScheduled(runtime: ForecasterRuntime, options: { rand
       }
     })().finally(() => {
       running = undefined;
+      cycleStartedMs = undefined;
     });
     await running;
   };

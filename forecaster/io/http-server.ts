@@ -1,6 +1,7 @@
 /**
- * The forecaster's plain-HTTP port (9090): /metrics for Prometheus, /healthz (the process answers),
- * /readyz (started, and the last cycle did not fail for a reason that needs a human). No decisions.
+ * The forecaster's plain-HTTP port (9090): /metrics for Prometheus, /healthz (the process answers and
+ * no cycle is hung), /readyz (started, and the last cycle did not fail for a reason that needs a
+ * human). No decisions.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +10,8 @@ import type { Registry } from "prom-client";
 export interface Readiness {
   /** undefined: ready; otherwise why not. */
   notReadyReason(): string | undefined;
+  /** undefined: alive; otherwise why the process should be restarted. */
+  notLiveReason?(): string | undefined;
 }
 
 export interface RunningHttpServer {
@@ -29,7 +32,8 @@ export async function startHttpServer(port: number, registry: Registry, readines
         (error: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics: ${error.message}\n`),
       );
     } else if (path === "/healthz") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      const reason = readiness.notLiveReason?.();
+      res.writeHead(reason === undefined ? 200 : 503, { "content-type": "text/plain" }).end(reason === undefined ? "ok\n" : `unhealthy: ${reason}\n`);
     } else if (path === "/readyz") {
       const reason = readiness.notReadyReason();
       res.writeHead(reason === undefined ? 200 : 503, { "content-type": "text/plain" }).end(reason === undefined ? "ready\n" : `not ready: ${reason}\n`);
