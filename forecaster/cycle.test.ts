@@ -52,6 +52,16 @@ async function history(store: MemoryConfigMapStore) {
 }
 
 describe("runCycle", () => {
+  it("says a server warning that every rule's query got once, across fetch chunks", async () => {
+    const { deps, traffic } = setup();
+    traffic.answerWarning = "PromQL info: metric might not be a counter";
+    const report = await runCycle(deps, testCycleSettings({ fetchChunkRules: 1 }));
+    expect(report.warnings.filter((w) => w.includes("might not be a counter"))).toEqual([
+      "PromQL info: metric might not be a counter (3 times: rule edge.PARTNER_acme, rule edge.PARTNER_globex, rule edge.PARTNER_initech)",
+    ]);
+    expect(report.fetchSummary).toContain(", 3 warnings");
+  });
+
   it("applies only the recomputed numbers, with a history revision and annotations first", async () => {
     const { store, deps, notifier } = setup();
     const report = await runCycle(deps, testCycleSettings());

@@ -16,6 +16,7 @@ import type { Notifier } from "./io/slack.js";
 import type { FetchReport, TrafficSource } from "./io/traffic-source.js";
 import { observedPeakPerUnit, peakAccuracyRatio } from "./logic/peak-accuracy.js";
 import { alertsForCycle } from "./logic/alerts.js";
+import { GroupedWarnings } from "./logic/grouped-warnings.js";
 import { buildForecastCache, CACHE_ANNOTATIONS, cacheConfigMap, nextGeneration, readCache } from "./logic/cache-build.js";
 import type { CycleOutcome, CycleReport, RuleMeasure } from "./logic/cycle-report.js";
 import { buildRevision, describeLimitChanges, historyEntries, historyLabelSelector, nextRevision, revisionsToPrune, type HistorySettings } from "./logic/history.js";
@@ -215,6 +216,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   const endMs = Math.floor(nowMs / (settings.stepSeconds * 1000)) * settings.stepSeconds * 1000;
   const range = { startMs: endMs - settings.historyDays * 86_400_000, endMs, stepSeconds: settings.stepSeconds };
   const fetched: FetchTotals = { rules: toFetch.length, withSeries: 0, empty: [], unmapped: [], failed: [], requests: 0, warnings: 0 };
+  const answerWarnings = new GroupedWarnings();
   const recommendations = new Map<string, Recommendation>();
   const forecastErrors = new Map<string, string>();
   const chunks: LimitedRule[][] = [];
@@ -233,6 +235,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
     next = chunks[c + 1] ? fetchChunk(chunks[c + 1] as LimitedRule[]) : undefined;
     addFetchTotals(fetched, report);
     progress.warnings.push(...report.warnings);
+    for (const w of report.answerWarnings ?? []) answerWarnings.add(w.text, w.subject);
     if (c === 0 && report.series.size === 0 && report.empty.length === 0 && report.failed.length > 0) {
       // The first chunk got nothing at all: the source is down, not one rule.
       await next?.catch(() => undefined);
@@ -243,6 +246,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
     progress.accuracy.push(...measureAccuracy(chunks[c] as LimitedRule[], report, previous.cache, settings));
     checkpoint(signal);
   }
+  progress.warnings.push(...answerWarnings.lines());
   progress.fetchSummary = summarizeFetchTotals(fetched);
   log.info({ rules: rules.length, fetched: fetched.withSeries, empty: fetched.empty.length, failed: fetched.failed.length, unmapped: fetched.unmapped.length, requests: fetched.requests }, progress.fetchSummary);
   if (fetched.failed.length > 0 && fetched.withSeries === 0 && fetched.empty.length === 0) {
@@ -296,7 +300,7 @@ function addFetchTotals(totals: FetchTotals, report: FetchReport): void {
   totals.unmapped.push(...report.unmapped);
   totals.failed.push(...report.failed);
   totals.requests += report.requests;
-  totals.warnings += report.warnings.length;
+  totals.warnings += report.warnings.length + (report.answerWarnings?.length ?? 0);
 }
 
 /** `fetched 480 of 500 rules (12 empty, 3 failed, 5 unmapped) in 40 requests` (as summarizeFetchReport says it). */

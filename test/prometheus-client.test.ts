@@ -204,7 +204,8 @@ describe("PrometheusTrafficSource against the stand-in", () => {
     expect([...report.series.keys()]).toEqual([rules[0]?.fullKey, rules[2]?.fullKey]);
     expect(report.failed).toEqual([{ fullKey: rules[1]?.fullKey, error: expect.stringMatching(/HTTP 422: execution: many-to-many matching not allowed$/) }]);
     expect(report.failed[0]?.error).toContain('partner="b"');
-    expect(report.warnings).toEqual([`rule ${rules[0]?.fullKey}: results truncated due to limit`]);
+    expect(report.warnings).toEqual([]);
+    expect(report.answerWarnings).toEqual([{ text: "results truncated due to limit", subject: `rule ${rules[0]?.fullKey}` }]);
     expect(progress).toEqual(["1/3 in 1", "2/3 in 2", "3/3 in 3"]);
     expect(summarizeFetchReport(report)).toBe("fetched 2 of 3 rules (0 empty, 1 failed, 0 unmapped) in 3 requests, 1 warnings");
   });

@@ -81,6 +81,7 @@ class RangeFetch {
   readonly #empty: string[] = [];
   readonly #failed: FetchFailure[] = [];
   readonly #warnings: string[] = [];
+  readonly #answerWarnings: Array<{ text: string; subject: string }> = [];
   // Requests, not queries, share the limit: a long range's chunks run side by side too.
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -94,7 +95,7 @@ class RangeFetch {
   }
 
   outcome(): Omit<FetchReport, "unmapped"> {
-    return { series: this.#series, empty: this.#empty, failed: this.#failed, warnings: this.#warnings, requests: this.requests };
+    return { series: this.#series, empty: this.#empty, failed: this.#failed, warnings: this.#warnings, answerWarnings: this.#answerWarnings, requests: this.requests };
   }
 
   /** Fetches one rule with its own query; returns the number of rules settled (1). */
@@ -102,7 +103,7 @@ class RangeFetch {
     const query = this.queryOf.get(rule.fullKey) ?? "";
     try {
       const answer = await this.#ask(query);
-      for (const w of answer.warnings) this.#warnings.push(`rule ${rule.fullKey}: ${w}`);
+      for (const text of answer.warnings) this.#answerWarnings.push({ text, subject: `rule ${rule.fullKey}` });
       if (answer.series.length > 1) {
         this.#failed.push({ fullKey: rule.fullKey, error: `query ${query} returned ${answer.series.length} series; the template must aggregate to one (wrap it in sum(...))` });
       } else {
@@ -131,7 +132,7 @@ class RangeFetch {
       }
       return rules.length;
     }
-    for (const w of answer.warnings) this.#warnings.push(`batch of ${rules.length} rules starting ${rules[0]?.fullKey ?? ""}: ${w}`);
+    for (const text of answer.warnings) this.#answerWarnings.push({ text, subject: `batch of ${rules.length} rules starting ${rules[0]?.fullKey ?? ""}` });
     const seriesByIdentity = new Map<string, AnsweredSeries[]>();
     for (const s of answer.series) {
       const identity = seriesIdentity(batch.ruleLabels.map((label) => s.labels[label] ?? ""));

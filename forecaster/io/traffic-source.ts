@@ -36,6 +36,11 @@ export interface FetchReport {
   readonly failed: FetchFailure[];
   /** Warnings from the server (or files) that did not stop a rule, prefixed with what they concern. */
   readonly warnings: string[];
+  /**
+   * The server's warnings on rule and batch queries, by what they concern: one template gives
+   * every query the same one, so the cycle says each text once (GroupedWarnings).
+   */
+  readonly answerWarnings?: ReadonlyArray<{ readonly text: string; readonly subject: string }>;
   /** HTTP requests made, retries included (0 for files). */
   readonly requests: number;
 }
@@ -47,7 +52,8 @@ export interface TrafficSource {
 /** One line for the cycle log: `fetched 480 of 500 rules (12 empty, 3 failed, 5 unmapped) in 40 requests`. */
 export function summarizeFetchReport(report: FetchReport): string {
   const total = report.series.size + report.empty.length + report.failed.length + report.unmapped.length;
-  const warnings = report.warnings.length > 0 ? `, ${report.warnings.length} warnings` : "";
+  const count = report.warnings.length + (report.answerWarnings?.length ?? 0);
+  const warnings = count > 0 ? `, ${count} warnings` : "";
   return `fetched ${report.series.size} of ${total} rules (${report.empty.length} empty, ${report.failed.length} failed, ${report.unmapped.length} unmapped) in ${report.requests} requests${warnings}`;
 }
 

@@ -24,14 +24,18 @@ export function recordingLog(): CycleLog & { lines: Array<{ level: string; messa
 export class FakeTrafficSource implements TrafficSource {
   down = false;
   failing = new Set<string>();
+  /** A warning the server attaches to every rule's answer (a template that fits no rule well). */
+  answerWarning: string | undefined;
   requestedRanges: TimeRange[] = [];
   constructor(private readonly known: (fullKey: string) => boolean = () => true) {}
 
   async fetchRules(rules: readonly LimitedRule[], range: TimeRange): Promise<FetchReport> {
     this.requestedRanges.push(range);
     if (this.down) throw new Error("connect ECONNREFUSED 127.0.0.1:9090");
-    const report: FetchReport = { series: new Map(), empty: [], unmapped: [], failed: [], warnings: [], requests: 1 };
+    const answerWarnings: Array<{ text: string; subject: string }> = [];
+    const report: FetchReport = { series: new Map(), empty: [], unmapped: [], failed: [], warnings: [], answerWarnings, requests: 1 };
     for (const rule of rules) {
+      if (this.answerWarning !== undefined) answerWarnings.push({ text: this.answerWarning, subject: `rule ${rule.fullKey}` });
       if (this.failing.has(rule.fullKey)) report.failed.push({ fullKey: rule.fullKey, error: "query failed: HTTP 503" });
       else if (!this.known(rule.fullKey)) report.unmapped.push({ fullKey: rule.fullKey, reason: "no query template matches" });
       else report.series.set(rule.fullKey, flatSeries(rule.fullKey, range, 10));
