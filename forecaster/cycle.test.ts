@@ -240,6 +240,21 @@ describe("runCycle", () => {
     expect(notifier.alerts.some((a) => a.body.includes("UNGUARDED"))).toBe(false);
   });
 
+  it("alerts an unguarded change once even while the cycles after it fail", async () => {
+    const { store, deps, notifier, traffic } = setup();
+    await runCycle(deps, testCycleSettings());
+    const data = { "config.yaml": CONFIG.replace("requests_per_unit: 100", "requests_per_unit: 101") };
+    store.putAs("kubectl-edit", configMap(target.namespace, target.name, data, { [GUARDED_DIGEST_ANNOTATION]: "sha256:0000" }));
+    traffic.down = true;
+    notifier.alerts.length = 0;
+    const failed = await runCycle(deps, testCycleSettings());
+    expect(failed.outcome).toBe("failed");
+    expect(notifier.alerts.filter((a) => a.body.includes("UNGUARDED"))).toHaveLength(1);
+    notifier.alerts.length = 0;
+    expect((await runCycle(deps, testCycleSettings())).outcome).toBe("failed");
+    expect(notifier.alerts.some((a) => a.body.includes("UNGUARDED"))).toBe(false);
+  });
+
   it("does not report its own write as unguarded when the webhook missed it", async () => {
     const { store, deps } = setup();
     const data = { "config.yaml": CONFIG };

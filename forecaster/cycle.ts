@@ -193,7 +193,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   // 1. Read ratelimit-config and the previous forecast.
   const config = await configMaps.get(namespace, name);
   if (config === undefined) throw new Error(`ConfigMap ${target} not found`);
-  const cacheObject = await configMaps.get(settings.cache.namespace, settings.cache.name);
+  let cacheObject = await configMaps.get(settings.cache.namespace, settings.cache.name);
   const previous = readCache(cacheObject);
   if (previous.problem) progress.warnings.push(`previous forecast cache ${configMapRef(settings.cache.namespace, settings.cache.name)} is unreadable (${previous.problem}); starting a new one`);
 
@@ -202,6 +202,8 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   if (progress.guard.status === "unguarded") {
     progress.unguardedIsNew = cacheObject?.metadata.annotations?.[CACHE_ANNOTATIONS.unguardedReported] !== progress.guard.digest;
     log.warn({ target, writtenBy: progress.guard.writtenBy, digest: progress.guard.digest, stamp: progress.guard.stamp }, "UNGUARDED change: ratelimit-config data does not match the webhook's stamp");
+    // Noted now, not with the cache write: a cycle that fails later must not alert again next time.
+    if (progress.unguardedIsNew && cacheObject) cacheObject = await noteUnguardedReported(deps, cacheObject, progress.guard.digest);
   }
 
   // 3. Rules.
@@ -364,6 +366,17 @@ async function measureEffectiveness(deps: CycleDeps, rules: readonly LimitedRule
   } catch (error) {
     progress.warnings.push(`rate limit effectiveness (over_limit/total_hits) not read: ${(error as Error).message}`);
     return [];
+  }
+}
+
+/** The cache ConfigMap with `digest` noted as reported; the object unchanged (and a warning logged) when the note cannot be written. */
+async function noteUnguardedReported(deps: CycleDeps, cacheObject: ConfigMapObject, digest: string): Promise<ConfigMapObject> {
+  const annotations = { ...cacheObject.metadata.annotations, [CACHE_ANNOTATIONS.unguardedReported]: digest };
+  try {
+    return await deps.configMaps.replace({ ...cacheObject, metadata: { ...cacheObject.metadata, annotations } });
+  } catch (error) {
+    deps.log.warn({ error: (error as Error).message }, "could not note the unguarded change as reported: it may be alerted again");
+    return cacheObject;
   }
 }
 
