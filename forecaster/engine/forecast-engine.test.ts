@@ -12,6 +12,28 @@ const nowMs = T0 + 21 * DAY - 1; // Monday 00:00 next: the coming day is a weekd
 const deterministic: ForecastSettings = { ...DEFAULT_FORECAST_SETTINGS, models: ["recent-peak", "seasonal-naive", "mstl-ets"] };
 const job = (over: Partial<ForecastJob> = {}): ForecastJob => ({ fullKey: series.fullKey, unit: "minute", currentLimit: 150, series, settings: deterministic, nowMs, ...over });
 
+describe("runForecastJob on traffic whose week peaks on Saturday night", () => {
+  // Every Saturday 21:00-24:00 runs at 12x the weekend night level (~1,500 per 5 minutes), above the
+  // weekday afternoon peak (~1,000): the week's real peak, recurring at the same time every week.
+  const at = (day: number, hour: number): number => day * 288 + hour * 12;
+  const saturdayNights = new Map<number, number>();
+  for (let d = 5; d < 28; d += 7) for (let i = at(d, 21); i < at(d, 24); i++) saturdayNights.set(i, 12);
+  const weekly = syntheticTraffic("k", { seed: 3, startMs: T0, days: 28, stepSeconds: 300, peak: 1000, events: saturdayNights });
+  const saturday = T0 + 26 * DAY;
+  const history = { ...weekly, samples: weekly.samples.filter((s) => s.timestampMs < saturday && s.timestampMs >= saturday - 21 * DAY) };
+  const coming = weekly.samples.filter((s) => s.timestampMs >= saturday && s.timestampMs < saturday + DAY);
+  const r = runForecastJob({ fullKey: "k", unit: "step", series: history, settings: DEFAULT_FORECAST_SETTINGS, nowMs: saturday - 1 }).recommendation;
+
+  it("keeps the weekly peak out of the anomalies, so the limit covers the coming Saturday night", () => {
+    // With the daily neighbourhood alone, all 108 Saturday-night points were anomalies and the
+    // limit (1,500) sat below the coming night's peak (1,610).
+    expect(r.anomalies).toEqual([]);
+    expect(Math.max(...coming.map((s) => s.value))).toBe(1610);
+    expect(r.recommended).toBe(1800);
+    expect(r.confidence).toBe("high");
+  });
+});
+
 describe("runForecastJob on a clean weekly pattern", () => {
   const outcome = runForecastJob(job({ settings: DEFAULT_FORECAST_SETTINGS, currentLimit: 250 }));
   const r = outcome.recommendation;

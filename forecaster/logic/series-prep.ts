@@ -99,8 +99,8 @@ function fillGaps(values: Float64Array, missing: Uint8Array, stepsPerDay: number
  * short. A peak that recurs at the same time every day, or in every week (Saturday nights), is
  * part of its own neighbourhood, so it is kept, while a burst that one other week happened to have
  * too is not a pattern; one that lasts longer than anomalyMaxRunMinutes is a change of regime,
- * also kept. An anomaly is replaced by the nearer of the daily and weekly expected values: the
- * smallest correction that makes it ordinary.
+ * also kept. An anomaly is replaced by the nearer of the daily expected value and that other week's
+ * level: the smallest correction that makes it ordinary.
  */
 function removeAnomalies(
   values: Float64Array,
@@ -124,11 +124,12 @@ function removeAnomalies(
   const expected = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const d = excursion(values[i]!, daily.expected[i]!, daily.spread[i]!, daily.spreadFloor, settings);
-    const typical = weekly.typical[i]!;
-    expected[i] = Math.abs(values[i]! - typical) < Math.abs(values[i]! - daily.expected[i]!) ? typical : daily.expected[i]!;
+    expected[i] = daily.expected[i]!;
     if (imputed[i] || d.direction === 0) continue;
     direction[i] = d.direction;
     const level = d.direction > 0 ? weekly.low[i]! : weekly.high[i]!;
+    // The nearer of the two references: the smallest correction that makes the point ordinary.
+    if (Math.abs(values[i]! - level) < Math.abs(values[i]! - expected[i]!)) expected[i] = level;
     const w = Number.isNaN(level) ? d : excursion(values[i]!, level, daily.spread[i]!, daily.spreadFloor, settings);
     if (w.direction === d.direction) unusual[i] = 1;
     if (unusual[i] && d.extreme && w.extreme) extreme[i] = 1;
@@ -210,43 +211,35 @@ function dailyReference(values: Float64Array, imputed: Uint8Array, day: number):
 
 /**
  * Per point, over the other weeks (1 to 3 either side) with observed points at the same time of
- * week (±1 step): the lowest and the highest week's level (the median of its points) and the median
- * of all those points. NaN where there is no other week.
+ * week (±1 step): the lowest and the highest week's level (the median of its points). NaN where
+ * there is no other week.
  */
 interface WeeklyLevels {
   readonly low: Float64Array;
   readonly high: Float64Array;
-  readonly typical: Float64Array;
 }
 
 function weeklyLevels(values: Float64Array, imputed: Uint8Array, week: number): WeeklyLevels {
   const n = values.length;
   const low = new Float64Array(n).fill(Number.NaN);
   const high = new Float64Array(n).fill(Number.NaN);
-  const typical = new Float64Array(n).fill(Number.NaN);
-  if (week <= 0) return { low, high, typical };
-  const all = new Float64Array(18);
+  if (week <= 0) return { low, high };
   const one = new Float64Array(3);
   for (let i = 0; i < n; i++) {
-    let count = 0;
     for (let k = -3; k <= 3; k++) {
       if (k === 0) continue;
       let inWeek = 0;
       for (let s = -1; s <= 1; s++) {
         const j = i + k * week + s;
-        if (j >= 0 && j < n && !imputed[j]) {
-          one[inWeek++] = values[j]!;
-          all[count++] = values[j]!;
-        }
+        if (j >= 0 && j < n && !imputed[j]) one[inWeek++] = values[j]!;
       }
       if (inWeek === 0) continue;
       const level = sortedMedian(one, inWeek);
       if (!(level >= low[i]!)) low[i] = level;
       if (!(level <= high[i]!)) high[i] = level;
     }
-    if (count > 0) typical[i] = sortedMedian(all, count);
   }
-  return { low, high, typical };
+  return { low, high };
 }
 
 /** How far value sits from center: its sign past half the thresholds, and whether it passes them. */
