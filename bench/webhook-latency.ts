@@ -59,6 +59,16 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Peak resident memory of a process, from /proc (MiB). */
+function peakRssMiB(pid: number | undefined): number {
+  try {
+    const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return Number(kib) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface Run {
   readonly p50: number;
   readonly p99: number;
@@ -167,6 +177,7 @@ async function main(): Promise<void> {
     console.log("(paced: one request every 1/rate s, latency from its scheduled time; every request a new uid, as the API server sends)");
     console.log(`p99 at 200 req/s: ${hookAt200.p99.toFixed(1)} ms (target < 10 ms: ${hookAt200.p99 < 10 ? "met" : "NOT met"}); the bare server's: ${bareAt200.p99.toFixed(1)} ms`);
     console.log(`throughput: ${(share * 100).toFixed(0)}% of the bare server (target >= 50%: ${share >= 0.5 ? "met" : "NOT met"}); by server CPU per request: ${((bareMax.serverCpuMsPerRequest / hookMax.serverCpuMsPerRequest) * 100).toFixed(0)}%`);
+    console.log(`peak RSS: webhook ${peakRssMiB(hook.pid).toFixed(0)} MiB, bare server ${peakRssMiB(bare.pid).toFixed(0)} MiB`);
     console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores (the client runs on the same cores)`);
   } finally {
     // Let the servers exit before their files go (the webhook would log their disappearance).

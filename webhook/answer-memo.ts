@@ -64,7 +64,7 @@ export class AnswerMemo {
 
   constructor(
     private readonly capacity = 8,
-    private readonly maxBytes = 32 * 1024 * 1024,
+    private readonly maxBytes = 16 * 1024 * 1024,
   ) {}
 
   find(endpoint: Endpoint, body: Buffer): Recognised | undefined {

@@ -12,7 +12,7 @@ export class BodyPool {
   /** The views handed out and not yet given back: only those may come back (a slice of Node's shared slab never does). */
   private readonly lent = new WeakSet<Buffer>();
 
-  constructor(private readonly maxFreeBytes = 16 * 1024 * 1024) {}
+  constructor(private readonly maxFreeBytes = 8 * 1024 * 1024) {}
 
   /** A buffer of exactly `length` bytes (a view of a pooled one when one is big enough). */
   acquire(length: number): Buffer {
