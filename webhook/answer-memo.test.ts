@@ -57,3 +57,24 @@ describe("answer memo", () => {
     expect(sameContext(at(0), answerContext(guarded, POLICY, { ...loaded }, Date.parse("2026-11-26T12:00:00Z")))).toBe(false);
   });
 });
+
+describe("sightings", () => {
+  const body = (text: string) => Buffer.from(`{"request":{"uid":"UID-1","x":"${text}"}}`);
+  const at = { start: 19, end: 24 };
+
+  it("says whether the bytes outside the uid were seen, whatever the uid", () => {
+    const memo = new AnswerMemo();
+    expect(body("one").toString("latin1", at.start, at.end)).toBe("UID-1");
+    expect(memo.sightedBefore("mutate", body("one"), at.start, at.end)).toBe(false);
+    expect(memo.sightedBefore("mutate", Buffer.from(body("one").toString().replace("UID-1", "UID-2")), at.start, at.end)).toBe(true);
+    expect(memo.sightedBefore("validate", body("one"), at.start, at.end)).toBe(false);
+    expect(memo.sightedBefore("mutate", body("two"), at.start, at.end)).toBe(false);
+  });
+
+  it("keeps at most maxSightings, forgetting the oldest", () => {
+    const memo = new AnswerMemo(8, 1024 * 1024, 3);
+    for (const text of ["a", "b", "c", "d"]) memo.sightedBefore("mutate", body(text), at.start, at.end);
+    expect(memo.sightedBefore("mutate", body("a"), at.start, at.end)).toBe(false);
+    expect(memo.sightedBefore("mutate", body("d"), at.start, at.end)).toBe(true);
+  });
+});

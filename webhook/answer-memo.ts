@@ -4,6 +4,7 @@ import { assessForecast } from "./admission/forecast-trust.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionDecision } from "./admission/ratelimit-config.js";
 import type { AdmissionRequest } from "./admission/review.js";
+import { crc32 } from "node:zlib";
 import { uidMatching, type UidTemplate } from "./review-template.js";
 
 /**
@@ -61,11 +62,28 @@ function sizeOf(entry: RememberedAnswer): number {
 export class AnswerMemo {
   private entries: RememberedAnswer[] = [];
   private bytes = 0;
+  /** Checksums of recent reviews' bytes outside the uid, oldest first. */
+  private readonly sightings = new Map<string, true>();
 
   constructor(
     private readonly capacity = 8,
     private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly maxSightings = 64,
   ) {}
+
+  /**
+   * Whether a review with these bytes outside body[start, end) was seen recently; notes it. Most
+   * reviews never come again (another resourceVersion, another edit): keeping each one's bytes,
+   * parse and answer would only feed the garbage collector, so an answer is remembered from its
+   * second sighting. A checksum only decides what to remember: lookups compare bytes.
+   */
+  sightedBefore(endpoint: Endpoint, body: Buffer, start: number, end: number): boolean {
+    const key = `${endpoint} ${start} ${body.length - end} ${crc32(body.subarray(end), crc32(body.subarray(0, start)))}`;
+    const seen = this.sightings.delete(key);
+    this.sightings.set(key, true);
+    if (this.sightings.size > this.maxSightings) this.sightings.delete(this.sightings.keys().next().value as string);
+    return seen;
+  }
 
   find(endpoint: Endpoint, body: Buffer): Recognised | undefined {
     for (const entry of this.entries) {

@@ -166,8 +166,9 @@ describe("answers remembered for a review that comes again with another uid", ()
       expect(answer.response?.uid).toBe(uid);
       expect(answer).toEqual(await fresh(body, source));
     }
-    // Decided once: the second uid is parsed (that proves the template), then every answer comes from memory.
-    expect(loads).toBe(1);
+    // Decided twice: a first sighting is not remembered (most reviews never come again), the second
+    // is; the third is parsed (that proves the template) and answered from memory, as is every later one.
+    expect(loads).toBe(2);
     expect(await counter("trendmaster_webhook_clamps_total")).toEqual(['trendmaster_webhook_clamps_total{direction="raised"} 4']);
     expect(await counter("trendmaster_webhook_admissions_total")).toEqual(['trendmaster_webhook_admissions_total{endpoint="mutate",operation="UPDATE",verdict="patched",mode="enforce",dry_run="false"} 4']);
   });
@@ -224,7 +225,9 @@ describe("answers remembered for a review that comes again with another uid", ()
       const { uid, ...rest } = review.request;
       return Buffer.from(JSON.stringify({ ...review, request: { object: rest.object, ...rest, uid } }));
     };
-    for (const [requestUid, objectUid] of [["same", "same"], ["same", "other"], ["next", "other"], ["next", "third"]] as const) {
+    // Twice each, so that each is remembered (a first sighting is not): the first pair under the wrong field.
+    const sequence = [["same", "same"], ["same", "same"], ["same", "other"], ["next", "other"], ["next", "other"], ["next", "third"], ["last", "third"]] as const;
+    for (const [requestUid, objectUid] of sequence) {
       const answer = answerOf(await service.reviewBytes("mutate", body(requestUid, objectUid)));
       expect(answer.response?.uid).toBe(requestUid);
       expect(answer).toEqual(await fresh(body(requestUid, objectUid), source));
@@ -233,12 +236,31 @@ describe("answers remembered for a review that comes again with another uid", ()
 
   it("keeps no reference to the bytes it was given", async () => {
     const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
-    const { service } = setup(source);
-    const buffer = bytes({ uid: "a", object });
-    await service.reviewBytes("mutate", buffer);
-    buffer.fill(0x20);
-    const body = bytes({ uid: "b", object });
+    let loads = 0;
+    const derive = { ...DIRECT_DERIVATIONS, loadConfig: (...args: Parameters<typeof DIRECT_DERIVATIONS.loadConfig>) => (loads++, DIRECT_DERIVATIONS.loadConfig(...args)) };
+    const { service } = setup(source, POLICY, { derive });
+    const buffers = ["a", "b", "c"].map((uid) => bytes({ uid, object }));
+    for (const buffer of buffers) {
+      await service.reviewBytes("mutate", buffer);
+      buffer.fill(0x20);
+    }
+    expect(loads).toBe(2);
+    // Remembered from copies: the overwritten buffers changed nothing.
+    const body = bytes({ uid: "d", object });
     expect(answerOf(await service.reviewBytes("mutate", body))).toEqual(await fresh(body, source));
+    expect(loads).toBe(2);
+  });
+
+  it("remembers nothing of reviews seen once (another resourceVersion each time)", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    let loads = 0;
+    const derive = { ...DIRECT_DERIVATIONS, loadConfig: (...args: Parameters<typeof DIRECT_DERIVATIONS.loadConfig>) => (loads++, DIRECT_DERIVATIONS.loadConfig(...args)) };
+    const { service } = setup(source, POLICY, { derive });
+    for (let version = 1; version <= 5; version++) {
+      const body = bytes({ uid: `u${version}`, object: { ...object, metadata: { ...(object.metadata as object), resourceVersion: String(version) } } });
+      expect(answerOf(await service.reviewBytes("mutate", body))).toEqual(await fresh(body, source));
+    }
+    expect(loads).toBe(5);
   });
 
   it("answers 400 to bytes that are not JSON or not a review, as before", async () => {

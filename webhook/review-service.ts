@@ -8,7 +8,7 @@ import type { ForecastSource } from "./io/forecast-source.js";
 import type { BreakGlassNotifier } from "./io/slack-notifier.js";
 import type { WebhookMetrics } from "./metrics.js";
 import { AnswerMemo, answerContext, sameContext, type RememberedAnswer } from "./answer-memo.js";
-import { uidTemplateOf, type UidTemplate } from "./review-template.js";
+import { uidPosition, uidTemplateOf, type UidTemplate } from "./review-template.js";
 import { answerWithUid, encodeAnswer } from "./review-wire.js";
 
 export interface ReviewServiceDeps {
@@ -181,7 +181,10 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
         else memo.forget(known.entry);
       }
       const proven = known?.entry.verified ? known.entry : undefined;
-      const wire = proven ? { known: proven } : { template: uidTemplateOf(body, request.uid) };
+      if (proven) return { status: 200, chunks: (await answer(endpoint, request, { known: proven })).chunks };
+      const at = uidPosition(body, request.uid);
+      const repeated = at !== undefined && memo.sightedBefore(endpoint, body, at.start, at.end);
+      const wire = { template: repeated ? uidTemplateOf(body, request.uid) : undefined };
       return { status: 200, chunks: (await answer(endpoint, request, wire)).chunks };
     },
   };

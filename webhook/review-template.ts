@@ -35,6 +35,15 @@ function isJsonSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
+/** Where the request's uid is in `body` (the first `"uid":"<uid>"`), when the uid is plain text. */
+export function uidPosition(body: Buffer, uid: string): { readonly start: number; readonly end: number } | undefined {
+  const uidBytes = Buffer.from(uid, "latin1");
+  if (uidBytes.toString("latin1") !== uid || !isPlainUid(uidBytes, 0, uidBytes.length)) return undefined;
+  const needle = Buffer.from(`"uid":"${uid}"`, "latin1");
+  const at = body.indexOf(needle);
+  return at < 0 ? undefined : { start: at + 7, end: at + needle.length - 1 };
+}
+
 /**
  * The template of `body` around the first `"uid":"<uid>"` in it, where `uid` is the request's
  * (already parsed from `body`). The position is a candidate: that it is the request's uid, and
@@ -43,13 +52,9 @@ function isJsonSpace(byte: number | undefined): boolean {
  * holds a copy of the body.
  */
 export function uidTemplateOf(body: Buffer, uid: string): UidTemplate | undefined {
-  const uidBytes = Buffer.from(uid, "latin1");
-  if (uidBytes.toString("latin1") !== uid || !isPlainUid(uidBytes, 0, uidBytes.length)) return undefined;
-  const needle = Buffer.from(`"uid":"${uid}"`, "latin1");
-  const at = body.indexOf(needle);
-  if (at < 0) return undefined;
+  const position = uidPosition(body, uid);
   // A copy: the caller's buffer is reused for the next request.
-  return { body: Buffer.from(body), start: at + 7, end: at + needle.length - 1 };
+  return position && { body: Buffer.from(body), ...position };
 }
 
 /**
