@@ -155,6 +155,14 @@ async function main(): Promise<void> {
     const bareMax = await flat(barePort);
     const bareAt200 = await paced(barePort, 200);
     const bareAt50 = await paced(barePort, 50);
+    // The same config in a review that differs elsewhere (the stored object's resourceVersion, as after
+    // another write): no remembered answer, the JSON parsed and the answer serialized, the config's
+    // load and clamp plan remembered by content.
+    const version = Buffer.from(`"resourceVersion":"4242"`);
+    const versionAt = body.indexOf(version);
+    const newVersionAt50 = await measured(hookPort, () =>
+      pacedLoad({ port: hookPort, path: "/mutate", ca: pki.caCert, rate: 50, seconds, connections: 4, body: (index) => Buffer.concat([body.subarray(0, versionAt), Buffer.from(`"resourceVersion":"${5000 + index}"`), body.subarray(versionAt + version.length)]) }),
+    );
     // Every request a config the webhook has not seen (a changed comment): the full parse on each.
     const marker = Buffer.from("# ratelimit-config: generated for tests and benchmarks");
     const at = body.indexOf(marker);
@@ -171,6 +179,7 @@ async function main(): Promise<void> {
     console.log(row("bare HTTPS server, max (autocannon, 10 conn.)", bareMax));
     console.log(row("bare HTTPS server, 200 req/s paced", bareAt200));
     console.log(row("bare HTTPS server, 50 req/s paced", bareAt50));
+    console.log(row("webhook, new resourceVersion each request, 50/s", newVersionAt50));
     console.log(row("webhook, new config each request, 20 req/s", coldAt20));
     const share = hookMax.requestsPerSecond / bareMax.requestsPerSecond;
     console.log("(server CPU: milliseconds of CPU the server process used per request, client excluded)");
