@@ -56,11 +56,16 @@ export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string
     if ("reason" in splice) refused.push({ fullKey, reason: splice.reason });
     else splices.push({ ...splice, fullKey });
   }
-  // Apply from the end so earlier offsets stay valid.
-  splices.sort((a, b) => b.start - a.start);
-  let text = file.text;
-  for (const s of splices) text = text.slice(0, s.start) + s.text + text.slice(s.end);
-  return { text, applied: splices.map((s) => s.fullKey).reverse(), refused };
+  // One pass in text order: slicing the growing result per splice copied the whole text each time.
+  splices.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let at = 0;
+  for (const s of splices) {
+    parts.push(file.text.slice(at, s.start), s.text);
+    at = s.end;
+  }
+  parts.push(file.text.slice(at));
+  return { text: parts.join(""), applied: splices.map((s) => s.fullKey), refused };
 }
 
 function spliceFor(
