@@ -1,7 +1,6 @@
 // The forecaster cycle against the kube-apiserver stand-in over HTTPS, with the real kubectl as the
 // human (or ArgoCD) writing at the same time, and a local server playing Slack. The forecaster
 // talks to the stand-in through @kubernetes/client-node exactly as it would to a cluster.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ import { createRuntime, loadKubeConfig, runLeasedCycle, runOnce, type Forecaster
 import { FakeTrafficSource, quietLog, TableForecaster } from "../forecaster/testing/fakes.js";
 import { kubectlPath, missingBinaryMessage } from "./support/binaries.js";
 import { runKubectl, type KubectlResult } from "./support/kubectl.js";
-import { cliPath } from "./support/paths.js";
+import { runTrendmaster } from "./e2e/cli-process.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
 import { startSlackApiStandIn, type SlackApiStandIn } from "./stand-ins/slack-api.js";
 
@@ -60,24 +59,6 @@ metadata:
 data:
   config.yaml: |
 ${CONFIG.split("\n").map((l) => (l === "" ? "" : `    ${l}`)).join("\n")}`;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>, timeoutMs = 40_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A ConfigMapStore that runs `before` once, just before the first write to ratelimit-config. */
 class InterferingStore implements ConfigMapStore {
@@ -230,7 +211,7 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
   });
 
   it("`trendmaster history` lists revisions and `rollback --to N` restores each byte for byte", async () => {
-    const listed = await runCli(["history"], cliEnv());
+    const listed = await runTrendmaster(["history"], cliEnv());
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain("rev 1    content written by kubectl-client-side-apply");
     expect(listed.stdout).toMatch(/rev 3 +content written by kubectl-edit/);
@@ -239,14 +220,14 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
       revisions[n] = JSON.parse((await k(["get", "configmap", `trendmaster-history-${n}`, "-n", "trendmaster", "-o", "json"])).stdout).data["config.yaml"] as string;
     }
     for (const n of [1, 3, 2]) {
-      const result = await runCli(["rollback", "--to", String(n)], cliEnv());
+      const result = await runTrendmaster(["rollback", "--to", String(n)], cliEnv());
       expect(result).toMatchObject({ code: 0 });
       expect(result.stdout).toContain(`istio-system/ratelimit-config restored to revision ${n}`);
       expect((await stored()).text).toBe(revisions[n]);
     }
-    const after = await runCli(["history"], cliEnv());
+    const after = await runTrendmaster(["history"], cliEnv());
     expect(after.stdout).toContain("by rollback to revision 1 by admin");
-    const missing = await runCli(["rollback", "--to", "99"], cliEnv());
+    const missing = await runTrendmaster(["rollback", "--to", "99"], cliEnv());
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("revision 99 of istio-system/ratelimit-config not found; available:");
   });
@@ -265,7 +246,7 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
   it("`run --once` with Prometheus down: limits kept, Slack told, exit 1", async () => {
     const before = await stored();
     slack.messages.length = 0;
-    const result = await runCli(["run", "--once"], cliEnv({ PROMETHEUS_URL: "http://127.0.0.1:9/prometheus" }));
+    const result = await runTrendmaster(["run", "--once"], cliEnv({ PROMETHEUS_URL: "http://127.0.0.1:9/prometheus" }));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("failed");
     expect((await stored()).resourceVersion).toBe(before.resourceVersion);

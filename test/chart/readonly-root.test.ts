@@ -5,10 +5,11 @@
 // capabilities. What it proves: the CLI, the validator and the webhook (TLS, health endpoints,
 // forecast file) start and work without writing anywhere but /tmp. What it does not: that the
 // Dockerfile builds (no engine here), nor the forecaster's cluster I/O (needs an API server).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../support/paths.js";
+import { runProcess } from "../support/run-process.js";
 
 const SANDBOX = join(repoRoot(), "test", "chart", "readonly-sandbox.sh");
 /** Where the sandbox mounts the repository, read-only. */
@@ -35,25 +36,14 @@ function sandboxAvailable(): string | undefined {
   return undefined;
 }
 
-function runSandboxed(command: readonly string[], options: { tls?: boolean } = {}): Promise<SandboxResult> {
+async function runSandboxed(command: readonly string[], options: { tls?: boolean } = {}): Promise<SandboxResult> {
   const args = ["--app", repoRoot(), ...(options.tls ? ["--tls"] : []), "--", ...command];
-  return new Promise((resolve, reject) => {
-    const child = spawn(SANDBOX, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
-    child.on("error", reject);
-    child.on("close", (sandboxCode) => {
-      clearTimeout(timer);
-      if (sandboxCode === 90) return reject(new Error(`the sandbox does not hold: ${stderr}`));
-      const exit = /__EXIT__ (\d+)/.exec(stderr);
-      if (sandboxCode !== 0 || exit === null) return reject(new Error(`sandbox failed (${String(sandboxCode)}): ${stderr}`));
-      const written = [...stderr.matchAll(/^__WRITTEN__ (.+)$/gm)].map((m) => m[1] as string);
-      resolve({ code: Number(exit[1]), stdout, stderr: stderr.replace(/^__(EXIT|WRITTEN)__.*\n?/gm, ""), written });
-    });
-  });
+  const { code: sandboxCode, stdout, stderr } = await runProcess(SANDBOX, args, { timeoutMs: 45_000 });
+  if (sandboxCode === 90) throw new Error(`the sandbox does not hold: ${stderr}`);
+  const exit = /__EXIT__ (\d+)/.exec(stderr);
+  if (sandboxCode !== 0 || exit === null) throw new Error(`sandbox failed (${sandboxCode}): ${stderr}`);
+  const written = [...stderr.matchAll(/^__WRITTEN__ (.+)$/gm)].map((m) => m[1] as string);
+  return { code: Number(exit[1]), stdout, stderr: stderr.replace(/^__(EXIT|WRITTEN)__.*\n?/gm, ""), written };
 }
 
 const unavailable = sandboxAvailable();

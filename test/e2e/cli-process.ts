@@ -4,12 +4,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cliPath } from "../support/paths.js";
+import { runProcess, type ProcessResult } from "../support/run-process.js";
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = ProcessResult;
 
 /** A clean environment: only PATH from ours, so nothing of the test runner's leaks into the process. */
 function processEnv(env: Readonly<Record<string, string>>): Record<string, string> {
@@ -18,15 +15,7 @@ function processEnv(env: Readonly<Record<string, string>>): Record<string, strin
 
 /** Runs `trendmaster <args>` and resolves with its exit code and output; killed after `timeoutMs`. */
 export function runTrendmaster(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 45_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], { env: processEnv(env), stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [cliPath(), ...args], { env: processEnv(env), timeoutMs });
 }
 
 /** A long-running `trendmaster` process (webhook, forecaster). */

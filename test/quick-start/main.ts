@@ -29,6 +29,7 @@ import { startKubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
 import { freeLoopbackPort, trafficGenerator } from "../support/prometheus-server.js";
 import { cliPath, repoRoot } from "../support/paths.js";
+import { runProcess } from "../support/run-process.js";
 
 const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
 
     say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each)...`);
     const cycleStarted = Date.now();
-    const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], env);
+    const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], { env });
     const cycleSeconds = (Date.now() - cycleStarted) / 1000;
     if (cycle.code !== 0) {
       process.stderr.write(cycle.stdout + cycle.stderr);
@@ -193,22 +194,9 @@ function recommendationTable(cache: ForecastCache, data: Record<string, string>)
 }
 
 async function runKubectl(kubectl: string, kubeconfig: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
-  const result = await runProcess(kubectl, ["--kubeconfig", kubeconfig, ...args], process.env, input);
+  const result = await runProcess(kubectl, ["--kubeconfig", kubeconfig, ...args], input !== undefined ? { stdin: input } : {});
   if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
   return result;
-}
-
-function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
 }
 
 /** Poll the webhook's /readyz over TLS until it answers 200 (it has its cert and knows the cache state). */

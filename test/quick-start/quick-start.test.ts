@@ -1,23 +1,15 @@
 /** `npm start` as a newcomer runs it: the whole system on embedded defaults, real processes, real kubectl. */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
 import { repoRoot } from "../support/paths.js";
+import { runProcess, type ProcessResult } from "../support/run-process.js";
 
 const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
 const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
 
-function runQuickStart(): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js"), "--exit"], { cwd: repoRoot(), env: { ...process.env, LOG_LEVEL: "warn" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function runQuickStart(): Promise<ProcessResult> {
+  return runProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js"), "--exit"], { cwd: repoRoot(), env: { ...process.env, LOG_LEVEL: "warn" } });
 }
 
 const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;

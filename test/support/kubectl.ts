@@ -1,13 +1,9 @@
 // Runs the real kubectl against a kubeconfig, with its discovery cache kept beside that
 // kubeconfig so that tests (and servers on reused ports) never share stale discovery.
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
+import { runProcess, type ProcessResult } from "./run-process.js";
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlResult = ProcessResult;
 
 export interface KubectlOptions {
   stdin?: string;
@@ -18,24 +14,15 @@ export interface KubectlOptions {
 }
 
 export function runKubectl(kubectl: string, kubeconfig: string, args: string[], options: KubectlOptions = {}): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectl, args, {
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: dirname(kubeconfig),
-        KUBECONFIG: kubeconfig,
-        KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache"),
-        ...options.env,
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: options.timeoutMilliseconds ?? 20_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
+  return runProcess(kubectl, args, {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dirname(kubeconfig),
+      KUBECONFIG: kubeconfig,
+      KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache"),
+      ...options.env,
+    },
+    timeoutMs: options.timeoutMilliseconds ?? 20_000,
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
   });
 }
