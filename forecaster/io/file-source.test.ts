@@ -1,15 +1,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ruleFullKey, ruleLabel, type DescriptorEntry, type LimitedRule } from "../../ratelimit/rule.js";
+import type { DescriptorEntry, LimitedRule } from "../../ratelimit/rule.js";
+import { limitedRule } from "../../test/support/traffic-fixture.js";
 import { FileTrafficSource, trafficCsvFileName } from "./file-source.js";
 
 function rule(...chain: DescriptorEntry[]): LimitedRule {
-  return {
-    domain: "edge", chain, fullKey: ruleFullKey("edge", chain), label: ruleLabel(chain), file: "config.yaml",
-    rateLimit: { unit: "minute", requestsPerUnit: 100, unlimited: false, replaces: [] },
-    shadowMode: false, detailedMetric: false, valueToMetric: false, shareThreshold: false, quotaMode: false, hasChildren: false,
-  };
+  return limitedRule("edge", chain, 100);
 }
 
 const T0 = Date.UTC(2026, 0, 5);

@@ -1,4 +1,5 @@
-import { ruleFullKey, ruleLabel, type DescriptorEntry, type RateLimitRule } from "../../ratelimit/rule.js";
+import type { DescriptorEntry, RateLimitRule } from "../../ratelimit/rule.js";
+import { limitedRule } from "../../test/support/traffic-fixture.js";
 import { escapePromQLString, escapeRegex, formatPromDuration } from "./promql-escape.js";
 import {
   compileQueryTemplate,
@@ -11,19 +12,7 @@ import {
 } from "./query-template.js";
 
 function rule(domain: string, ...chain: DescriptorEntry[]): RateLimitRule {
-  return {
-    domain,
-    chain,
-    fullKey: ruleFullKey(domain, chain),
-    label: ruleLabel(chain),
-    file: "config.yaml",
-    shadowMode: false,
-    detailedMetric: false,
-    valueToMetric: false,
-    shareThreshold: false,
-    quotaMode: false,
-    hasChildren: false,
-  };
+  return limitedRule(domain, chain);
 }
 
 function compiled(template: QueryTemplate): CompiledQueryTemplate {

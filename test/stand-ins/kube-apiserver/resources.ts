@@ -1,20 +1,13 @@
 // The resources the stand-in serves: ConfigMaps and Leases (what TrendMaster writes), Namespaces
 // (their labels feed the webhooks' namespaceSelector) and Events (kubectl describe reads them). Validation messages follow
 // pkg/apis/core/validation and pkg/apis/coordination/validation.
+import type { DiscoveredResource } from "./discovery.js";
 import { type KubeObject, isPlainObject } from "./objects.js";
 import { type FieldSchema, kindSchema } from "./schema.js";
 import type { StatusCause } from "./status.js";
 
-export interface ResourceDefinition {
-  group: string;
-  version: string;
-  /** The URL segment: `configmaps`. */
-  plural: string;
-  singular: string;
-  kind: string;
-  namespaced: boolean;
-  shortNames: string[];
-  verbs: string[];
+/** A served resource: what discovery tells of it, and how it is checked and shown. */
+export interface ResourceDefinition extends DiscoveredResource {
   schema: FieldSchema & { type: "object" };
   /** Kind-specific validation; `old` is set on update. Returns every problem found. */
   validate(object: KubeObject, old: KubeObject | undefined): StatusCause[];
