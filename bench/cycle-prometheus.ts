@@ -9,7 +9,6 @@
  * Prints the cycle's wall time per phase, its outcome, and the process's peak memory (RSS,
  * worker threads included). Target (the seed's): under 2 minutes and under 512 MiB.
  */
-import { createWriteStream } from "node:fs";
 import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { fork } from "node:child_process";
@@ -25,7 +24,8 @@ import { createRuntime, runLeasedCycle } from "../forecaster/main.js";
 import { summarizeCycle } from "../forecaster/logic/cycle-report.js";
 import type { CycleLog } from "../forecaster/cycle.js";
 import { TableForecaster } from "../forecaster/testing/fakes.js";
-import { backfill, counterSamples, escapeLabelValue, findPrometheusBinaries, startPrometheus, trafficGenerator } from "../test/support/prometheus-server.js";
+import { findPrometheusBinaries, startPrometheus } from "../test/support/prometheus-server.js";
+import { firstOfPartner, generateNginxTsdb, partnerOf, pathOf } from "./nginx-tsdb.js";
 import { startKubeApiStandIn } from "../test/stand-ins/kube-apiserver/index.js";
 
 const { values: args } = parseArgs({
@@ -47,52 +47,22 @@ const { values: args } = parseArgs({
 const RULES = Number(args.rules);
 const DAYS = Number(args.days);
 const STEP_SECONDS = 300;
-const PATHS_PER_PARTNER = 10;
 /** The cycle runs "now" = END_MS (a FakeClock), so the cached TSDB stays valid forever. */
 const END_MS = Date.UTC(2026, 0, 19);
 const START_MS = END_MS - DAYS * 86_400_000;
 const POINTS_PER_DAY = 86_400 / STEP_SECONDS;
 
-const partnerOf = (i: number) => `partner-${Math.floor(i / PATHS_PER_PARTNER)}`;
-const pathOf = (i: number) => `/api/v1/resource-${i % PATHS_PER_PARTNER}.json`;
 const meanOf = (i: number) => 50 + (i % 37) * 40;
 
 function ratelimitConfig(): string {
   const lines = ["# Generated for the cycle benchmark: partners x paths, per-minute limits", "domain: edge", "descriptors:"];
   for (let i = 0; i < RULES; i++) {
-    if (i % PATHS_PER_PARTNER === 0) lines.push(`  # ${partnerOf(i)}`, "  - key: PARTNER", `    value: ${partnerOf(i)}`, "    descriptors:");
+    if (firstOfPartner(i)) lines.push(`  # ${partnerOf(i)}`, "  - key: PARTNER", `    value: ${partnerOf(i)}`, "    descriptors:");
     // Current limits: some too low, some far too high, per minute (mean per 5 min / 5 x factor).
     const limit = Math.round((meanOf(i) / 5) * [0.8, 2, 10][i % 3]!);
     lines.push("      - key: PATH", `        value: "${pathOf(i)}"`, "        rate_limit:", "          unit: minute", `          requests_per_unit: ${limit}`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-async function generateTsdb(tsdbDir: string, workDir: string, promtool: string): Promise<void> {
-  const generators = Array.from({ length: RULES }, (_, i) => trafficGenerator({ seed: 9_000 + i, startMs: START_MS, stepSeconds: STEP_SECONDS, meanPerStep: meanOf(i) }));
-  const counters = new Float64Array(RULES).fill(1_000_000);
-  const imports: Promise<void>[] = [];
-  // Two days per file: promtool re-reads a file per block, small files import fast.
-  for (let day = 0; day < DAYS; day += 2) {
-    const days = Math.min(2, DAYS - day);
-    const file = path.join(workDir, `days-${day}.om`);
-    const out = createWriteStream(file);
-    for (let i = 0; i < RULES; i++) {
-      const increments: number[] = [];
-      for (let k = 0; k < POINTS_PER_DAY * days; k++) increments.push(generators[i]?.() ?? 0);
-      const samples = counterSamples(increments, START_MS + day * 86_400_000, STEP_SECONDS, { initial: counters[i] }).slice(day === 0 ? 0 : 1);
-      counters[i] = samples.at(-1)?.[1] ?? 0;
-      const prefix = `service_nginx_request_time_s_count{partner="${escapeLabelValue(partnerOf(i))}",path="${escapeLabelValue(pathOf(i))}"} `;
-      if (!out.write(samples.map(([t, v]) => `${prefix}${v} ${t / 1000}\n`).join(""))) await once(out, "drain");
-    }
-    out.end("# EOF\n");
-    await once(out, "finish");
-    imports.push(backfill(file, tsdbDir, { maxBlockDuration: "24h", promtool }).then(() => rm(file)));
-    if (imports.length >= 2) await imports.shift();
-    process.stdout.write(`  generated days ${day + 1}-${day + days}/${DAYS}\r`);
-  }
-  await Promise.all(imports);
-  process.stdout.write("\n");
 }
 
 const phases: Array<[string, number]> = [];
@@ -156,7 +126,7 @@ async function main(): Promise<void> {
     await mkdir(tsdbDir, { recursive: true });
     console.log(`generating ${RULES} rules x ${DAYS * POINTS_PER_DAY} points (${((RULES * DAYS * POINTS_PER_DAY) / 1e6).toFixed(1)} M samples) into ${cacheDir}`);
     const t = performance.now();
-    await generateTsdb(tsdbDir, cacheDir, binaries.promtool);
+    await generateNginxTsdb({ tsdbDir, workDir: cacheDir, promtool: binaries.promtool, rules: RULES, days: DAYS, startMs: START_MS, stepSeconds: STEP_SECONDS, seed: 9_000, meanPerStep: meanOf });
     await writeFile(doneFile, "ok\n");
     console.log(`generated and backfilled in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }

@@ -7,7 +7,6 @@
  *
  * Prints one line per mode: wall time, HTTP requests, the client's own CPU time, and a checksum.
  */
-import { createWriteStream } from "node:fs";
 import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { fork } from "node:child_process";
 import { once } from "node:events";
@@ -18,7 +17,8 @@ import { parseArgs } from "node:util";
 import { DEFAULT_PROMETHEUS_SETTINGS } from "../forecaster/io/prometheus-settings.js";
 import { createPrometheusTrafficSource } from "../forecaster/io/prometheus-source.js";
 import { summarizeFetchReport } from "../forecaster/io/traffic-source.js";
-import { backfill, counterSamples, escapeLabelValue, findPrometheusBinaries, startPrometheus, trafficGenerator } from "../test/support/prometheus-server.js";
+import { findPrometheusBinaries, startPrometheus } from "../test/support/prometheus-server.js";
+import { generateNginxTsdb, partnerOf, pathOf } from "./nginx-tsdb.js";
 import { limitedRule } from "../test/support/traffic-fixture.js";
 
 const { values: args } = parseArgs({
@@ -35,48 +35,12 @@ const { values: args } = parseArgs({
 const RULES = Number(args.rules);
 const DAYS = Number(args.days);
 const STEP_SECONDS = 60;
-const PATHS_PER_PARTNER = 10;
 const END_MS = Date.UTC(2026, 0, 19);
 const START_MS = END_MS - DAYS * 86_400_000;
 const POINTS_PER_DAY = 86_400 / STEP_SECONDS;
 
-const partnerOf = (i: number) => `partner-${Math.floor(i / PATHS_PER_PARTNER)}`;
-const pathOf = (i: number) => `/api/v1/resource-${i % PATHS_PER_PARTNER}.json`;
 
 /** Writes one OpenMetrics file per day (promtool re-reads a file per block, so small files import fast). */
-async function generateTsdb(tsdbDir: string, workDir: string, promtool: string): Promise<number> {
-  const generators = Array.from({ length: RULES }, (_, i) => trafficGenerator({ seed: 7_000 + i, startMs: START_MS, stepSeconds: STEP_SECONDS, meanPerStep: 5 + (i % 37) * 4 }));
-  const counters = new Float64Array(RULES).fill(1_000_000);
-  let total = 0;
-  const imports: Promise<void>[] = [];
-  for (let day = 0; day < DAYS; day++) {
-    const file = path.join(workDir, `day-${day}.om`);
-    const out = createWriteStream(file);
-    for (let i = 0; i < RULES; i++) {
-      const increments: number[] = [];
-      for (let k = 0; k < POINTS_PER_DAY; k++) increments.push(generators[i]?.() ?? 0);
-      total += increments.reduce((a, b) => a + b, 0);
-      const dayStart = START_MS + day * 86_400_000;
-      // The sample one step before the range only goes in the first file.
-      const samples = counterSamples(increments, dayStart, STEP_SECONDS, { initial: counters[i] }).slice(day === 0 ? 0 : 1);
-      counters[i] = samples.at(-1)?.[1] ?? 0;
-      const prefix = `service_nginx_request_time_s_count{partner="${escapeLabelValue(partnerOf(i))}",path="${escapeLabelValue(pathOf(i))}"} `;
-      const text = samples.map(([t, v]) => `${prefix}${v} ${t / 1000}\n`).join("");
-      if (!out.write(text)) await once(out, "drain");
-    }
-    out.end("# EOF\n");
-    await once(out, "finish");
-    // Two imports at a time: the machine has two cores.
-    const imported = backfill(file, tsdbDir, { maxBlockDuration: "24h", promtool }).then(() => rm(file));
-    imports.push(imported);
-    if (imports.length >= 2) await imports.shift();
-    process.stdout.write(`  generated day ${day + 1}/${DAYS}\r`);
-  }
-  await Promise.all(imports);
-  process.stdout.write("\n");
-  return total;
-}
-
 async function main(): Promise<void> {
   const binaries = await findPrometheusBinaries();
   if ("missing" in binaries) {
@@ -96,7 +60,7 @@ async function main(): Promise<void> {
     await mkdir(tsdbDir, { recursive: true });
     console.log(`generating ${RULES} rules × ${DAYS * POINTS_PER_DAY} points (${((RULES * DAYS * POINTS_PER_DAY) / 1e6).toFixed(1)} M samples) into ${cacheDir}`);
     const started = performance.now();
-    expectedTotal = await generateTsdb(tsdbDir, cacheDir, binaries.promtool);
+    expectedTotal = await generateNginxTsdb({ tsdbDir, workDir: cacheDir, promtool: binaries.promtool, rules: RULES, days: DAYS, startMs: START_MS, stepSeconds: STEP_SECONDS, seed: 7_000, meanPerStep: (i) => 5 + (i % 37) * 4 });
     await writeFile(totalFile, `${expectedTotal}\n`);
     console.log(`generated and backfilled in ${((performance.now() - started) / 1000).toFixed(1)} s (${(await readdir(tsdbDir)).length} entries in tsdb/)`);
   }
