@@ -1,6 +1,10 @@
 // The chart against the app it deploys: every rendered container's arguments, environment and
 // mounted files pass the app's own start-up validation (the original chart's rendered config did
 // not), and every metric the alerts and the dashboard query is one the app exports.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import yaml from "js-yaml";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { buildForecasterConfig } from "../../forecaster/config.js";
@@ -8,6 +12,7 @@ import { ForecasterMetrics } from "../../forecaster/io/metrics.js";
 import { buildWebhookConfig } from "../../webhook/config.js";
 import { createWebhookMetrics } from "../../webhook/metrics.js";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
+import { repoRoot } from "../support/paths.js";
 import { RELEASE_NAMESPACE, findObject, renderChart, type KubeObject } from "./render.js";
 import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios } from "./scenarios.js";
 
@@ -87,6 +92,20 @@ describeWithHelm("chart against the app's own configuration checks", () => {
     expect(result.config.port).toBe(8443);
     expect(result.config.podNamespace).toBe(RELEASE_NAMESPACE);
     expect(result.config.settings.forecastCacheName).toBe("trendmaster-forecast");
+  });
+
+  it("the webhook container runs the image's entrypoint with the chart's initial old space before the script, a flag this node accepts", async () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(repoRoot(), "Dockerfile"), "utf8"))?.[1] ?? "[]") as string[];
+    expect(entrypoint).toEqual(["node", "/app/dist/cli/main.js"]);
+    const mib = (yaml.load(readFileSync(join(repoRoot(), "helm-chart", "values.yaml"), "utf8")) as { webhook: { initialOldSpaceMiB: number } }).webhook.initialOldSpaceMiB;
+    expect(mib).toBeGreaterThan(0);
+    const webhookOf = (objects: readonly KubeObject[]) => (podSpecsOf(objects).find((p) => p.owner === `Deployment/${FULLNAME}`)?.spec as IPodSpec).containers.find((c) => c.name === "webhook");
+    const flag = `--initial-old-space-size=${mib}`;
+    expect(webhookOf(objectsOf("values-prd1.yaml"))?.command).toEqual(["node", flag, "/app/dist/cli/main.js"]);
+    expect(webhookOf(await renderChart({ set: { "webhook.initialOldSpaceMiB": "0" } }))?.command).toEqual(entrypoint);
+    // A flag node does not know stops the process before it serves: the pod would never start.
+    const probe = spawnSync(process.execPath, [flag, "-e", "process.exit(0)"], { encoding: "utf8" });
+    expect({ status: probe.status, stderr: probe.stderr }).toEqual({ status: 0, stderr: "" });
   });
 
   it("a renamed Lease and history prefix in forecaster.settings move RBAC and the name policy with them", async () => {
