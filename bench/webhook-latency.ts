@@ -5,10 +5,10 @@
  * Latency at a fixed rate comes from an open-loop paced client (bench/webhook-paced-load.ts says
  * why not autocannon's rate option), throughput from autocannon at full speed.
  * Target: p99 under 10 ms at 200 requests/s, and at least half of the bare server's throughput.
- * The webhook runs with the V8 heap setting the chart starts it with (helm-chart/values.yaml
- * webhook.initialOldSpaceMiB), and once more with V8's defaults to show what it changes; the bare
- * server and this process (the load generator) run with it too, so neither's collections count
- * against the webhook.
+ * The webhook runs with the V8 heap flags the chart starts it with (helm-chart/values.yaml
+ * webhook.maxOldSpaceMiB, initialOldSpaceMiB), and once more with V8's defaults to show what they
+ * change; the bare server and this process (the load generator) run with them too, so neither's
+ * collections count against the webhook.
  * Run: npx tsc -p . && node dist/bench/webhook-latency.js [seconds per run, default 10]
  * Profile the webhook: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node dist/bench/webhook-latency.js (all servers)
  */
@@ -19,23 +19,16 @@ import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon, { type AutocannonResult } from "autocannon";
-import yaml from "js-yaml";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import type { AdmissionReview } from "../webhook/admission/review.js";
 import { admissionReview, largeConfig, rateLimitConfigMap } from "../webhook/test-support/admission-fixtures.js";
 import { httpsRequest, testAgent } from "../webhook/test-support/https-client.js";
 import { createTestPki, hasOpenssl } from "../webhook/test-support/tls-fixtures.js";
 import { repoRoot } from "../test/support/paths.js";
+import { webhookNodeArgs } from "../test/support/webhook-node-args.js";
 import { pacedLoad } from "./webhook-paced-load.js";
 
 const seconds = Number(process.argv[2] ?? 10);
-
-/** The node flags the chart starts the webhook with (webhook.initialOldSpaceMiB). */
-function chartNodeArgs(): string[] {
-  const values = yaml.load(readFileSync(join(repoRoot(), "helm-chart", "values.yaml"), "utf8")) as { webhook?: { initialOldSpaceMiB?: number } };
-  const mib = values.webhook?.initialOldSpaceMiB ?? 0;
-  return mib > 0 ? [`--initial-old-space-size=${mib}`] : [];
-}
 
 const RULES = 1000;
 const CLAMPS = 10;
@@ -194,7 +187,7 @@ async function main(): Promise<void> {
 
     console.log(`admission webhook over HTTPS, keep-alive: UPDATE of a ${RULES}-rule config needing ${CLAMPS} clamps`);
     console.log(`request ${(body.length / 1024).toFixed(0)} KiB, answer ${(first.text.length / 1024).toFixed(0)} KiB, ${seconds} s per run, node ${process.version}`);
-    console.log(`node flags: ${nodeArgs.join(" ") || "(none)"} for the webhook, the bare server and the load generator (helm-chart/values.yaml webhook.initialOldSpaceMiB${extraArgs.length > 0 ? " + BENCH_SERVER_NODE_ARGS" : ""}); "V8 defaults": ${extraArgs.join(" ") || "none"}`);
+    console.log(`node flags: ${nodeArgs.join(" ") || "(none)"} for the webhook, the bare server and the load generator (helm-chart/values.yaml webhook.maxOldSpaceMiB, initialOldSpaceMiB${extraArgs.length > 0 ? " + BENCH_SERVER_NODE_ARGS" : ""}); "V8 defaults": ${extraArgs.join(" ") || "none"}`);
     console.log(`${"run".padEnd(48)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"req/s".padStart(7)} ${"total".padStart(6)} ${"failed".padStart(6)} ${"server CPU".padStart(11)}`);
     console.log(row("webhook, 200 req/s paced (up to 10 connections)", hookAt200));
     console.log(row("webhook, 50 req/s paced (up to 10 connections)", hookAt50));
@@ -220,7 +213,7 @@ async function main(): Promise<void> {
   }
 }
 
-const heapArgs = chartNodeArgs();
+const heapArgs = webhookNodeArgs();
 if (heapArgs.every((arg) => process.execArgv.includes(arg))) {
   main().catch((error: unknown) => {
     console.error(error);

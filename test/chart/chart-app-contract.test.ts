@@ -4,7 +4,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import yaml from "js-yaml";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { buildForecasterConfig } from "../../forecaster/config.js";
@@ -13,7 +12,8 @@ import { buildWebhookConfig } from "../../webhook/config.js";
 import { createWebhookMetrics } from "../../webhook/metrics.js";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { repoRoot } from "../support/paths.js";
-import { RELEASE_NAMESPACE, findObject, renderChart, type KubeObject } from "./render.js";
+import { webhookNodeArgs } from "../support/webhook-node-args.js";
+import { RELEASE_NAMESPACE, findObject, renderChart, renderChartError, type KubeObject } from "./render.js";
 import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios } from "./scenarios.js";
 
 const haveHelm = helmPath() !== undefined;
@@ -94,17 +94,17 @@ describeWithHelm("chart against the app's own configuration checks", () => {
     expect(result.config.settings.forecastCacheName).toBe("trendmaster-forecast");
   });
 
-  it("the webhook container runs the image's entrypoint with the chart's initial old space before the script, a flag this node accepts", async () => {
+  it("the webhook container runs the image's entrypoint with the chart's heap flags before the script, flags this node accepts", async () => {
     const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(repoRoot(), "Dockerfile"), "utf8"))?.[1] ?? "[]") as string[];
     expect(entrypoint).toEqual(["node", "/app/dist/cli/main.js"]);
-    const mib = (yaml.load(readFileSync(join(repoRoot(), "helm-chart", "values.yaml"), "utf8")) as { webhook: { initialOldSpaceMiB: number } }).webhook.initialOldSpaceMiB;
-    expect(mib).toBeGreaterThan(0);
+    const flags = webhookNodeArgs();
+    expect(flags).toEqual(["--max-old-space-size=256", "--initial-old-space-size=128"]);
     const webhookOf = (objects: readonly KubeObject[]) => (podSpecsOf(objects).find((p) => p.owner === `Deployment/${FULLNAME}`)?.spec as IPodSpec).containers.find((c) => c.name === "webhook");
-    const flag = `--initial-old-space-size=${mib}`;
-    expect(webhookOf(objectsOf("values-prd1.yaml"))?.command).toEqual(["node", flag, "/app/dist/cli/main.js"]);
-    expect(webhookOf(await renderChart({ set: { "webhook.initialOldSpaceMiB": "0" } }))?.command).toEqual(entrypoint);
+    expect(webhookOf(objectsOf("values-prd1.yaml"))?.command).toEqual(["node", ...flags, "/app/dist/cli/main.js"]);
+    expect(webhookOf(await renderChart({ set: { "webhook.maxOldSpaceMiB": "0", "webhook.initialOldSpaceMiB": "0" } }))?.command).toEqual(entrypoint);
+    expect(await renderChartError({ set: { "webhook.initialOldSpaceMiB": "512" } })).toContain("webhook.initialOldSpaceMiB (512) is larger than webhook.maxOldSpaceMiB (256)");
     // A flag node does not know stops the process before it serves: the pod would never start.
-    const probe = spawnSync(process.execPath, [flag, "-e", "process.exit(0)"], { encoding: "utf8" });
+    const probe = spawnSync(process.execPath, [...flags, "-e", "process.exit(0)"], { encoding: "utf8" });
     expect({ status: probe.status, stderr: probe.stderr }).toEqual({ status: 0, stderr: "" });
   });
 

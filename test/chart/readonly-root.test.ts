@@ -6,11 +6,11 @@
 // forecast file) start and work without writing anywhere but /tmp. What it does not: that the
 // Dockerfile builds (no engine here), nor the forecaster's cluster I/O (needs an API server).
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import yaml from "js-yaml";
 import { repoRoot } from "../support/paths.js";
 import { runProcess } from "../support/run-process.js";
+import { webhookNodeArgs } from "../support/webhook-node-args.js";
 
 const SANDBOX = join(repoRoot(), "test", "chart", "readonly-sandbox.sh");
 /** Where the sandbox mounts the repository, read-only. */
@@ -78,14 +78,13 @@ describeInSandbox("the built app as uid 1001 on a read-only root with only /tmp 
   });
 
   it("the webhook serves /healthz and /readyz over TLS from the mounted certificate", async () => {
-    const initialOldSpaceMiB = (yaml.load(readFileSync(join(repoRoot(), "helm-chart", "values.yaml"), "utf8")) as { webhook: { initialOldSpaceMiB: number } }).webhook.initialOldSpaceMiB;
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     // Retried until both answer 200: /readyz legitimately lags the listening socket by the first forecast read.
     const probe = `const https=require("node:https");const get=(p)=>new Promise((ok,no)=>https.get({host:"127.0.0.1",port:${port},path:p,rejectUnauthorized:false},(r)=>{r.resume();ok(p+" "+r.statusCode)}).on("error",no));Promise.all([get("/healthz"),get("/readyz")]).then((s)=>{console.log(s.join(","));process.exit(s.every((x)=>x.endsWith(" 200"))?0:1);},()=>process.exit(1));`;
     const script = [
       `printf '%s' '{"generation":1,"generatedAt":"2026-01-01T00:00:00.000Z","source":"sandbox","model":"none","rules":{}}' > /tmp/forecast.json`,
-      // Started as the chart's container command starts it: node with the webhook's heap flag, then the CLI.
-      `node --initial-old-space-size=${initialOldSpaceMiB} ${CLI} webhook --port ${port} --cert /tmp/tls/tls.crt --key /tmp/tls/tls.key --forecast /tmp/forecast.json >/tmp/webhook.log 2>&1 &`,
+      // Started as the chart's container command starts it: node with the webhook's heap flags, then the CLI.
+      `node ${webhookNodeArgs().join(" ")} ${CLI} webhook --port ${port} --cert /tmp/tls/tls.crt --key /tmp/tls/tls.key --forecast /tmp/forecast.json >/tmp/webhook.log 2>&1 &`,
       "pid=$!",
       `ok=1; for i in $(seq 1 100); do if node -e '${probe}'; then ok=0; break; fi; sleep 0.2; done`,
       'kill "$pid"; wait "$pid"; cat /tmp/webhook.log >&2; exit $ok',
