@@ -30,16 +30,13 @@ export function setRequestsPerUnit(file: ConfigFile, changes: ReadonlyMap<string
     if (location?.requestsPerUnit) users.set(location.requestsPerUnit, 0);
     if (location?.rateLimit) users.set(location.rateLimit, 0);
   }
+  const countUse = (node: SourceNode | undefined): void => {
+    const n = node && users.get(node);
+    if (n !== undefined) users.set(node as SourceNode, n + 1);
+  };
   for (const location of loaded.locations.values()) {
-    const { requestsPerUnit, rateLimit } = location;
-    if (requestsPerUnit) {
-      const n = users.get(requestsPerUnit);
-      if (n !== undefined) users.set(requestsPerUnit, n + 1);
-    }
-    if (rateLimit) {
-      const n = users.get(rateLimit);
-      if (n !== undefined) users.set(rateLimit, n + 1);
-    }
+    countUse(location.requestsPerUnit);
+    countUse(location.rateLimit);
   }
   const splices: Array<{ start: number; end: number; text: string; fullKey: string }> = [];
   for (const [fullKey, value] of changes) {

@@ -38,6 +38,11 @@ const FLOAT_SPECIAL = new Map<string, number>([
 ]);
 /** First letters of YAML 1.1 booleans and nulls (y, n, true, false, on, off, null). */
 const LETTERS_THAT_MAY_RESOLVE = new Set([..."yYnNtTfFoO"].map((c) => c.charCodeAt(0)));
+
+/** A plain scalar starting with this character code is a string whatever follows: an ASCII letter no boolean, null or number starts with. */
+function startsPlainString(first: number): boolean {
+  return ((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first);
+}
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
@@ -53,8 +58,7 @@ export function resolveScalar(node: ScalarNode): ResolvedScalar {
 export function resolvePlain(text: string): ResolvedScalar {
   // Fast path for the common case (keys, units, descriptor values): a letter that starts no
   // boolean (y/n/true/false/on/off), null or number resolves to itself.
-  const first = text.charCodeAt(0);
-  if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first)) return { tag: "!!str", value: text };
+  if (startsPlainString(text.charCodeAt(0))) return { tag: "!!str", value: text };
   if (BOOL_TRUE.has(text)) return { tag: "!!bool", value: true };
   if (BOOL_FALSE.has(text)) return { tag: "!!bool", value: false };
   if (NULLS.has(text)) return { tag: "!!null" };
@@ -232,7 +236,6 @@ function sameGoKey(a: GoValue, b: GoValue): boolean {
     case "bool":
     case "int":
     case "uint":
-      return a.value === (b as typeof a).value;
     case "float":
       return a.value === (b as typeof a).value;
     case "null":
@@ -328,8 +331,7 @@ export const enum ScalarKind {
 export function resolveScalarKind(node: ScalarNode): ScalarKind {
   if (node.tag === "!!str" || node.tag === "!" || node.style !== "plain") return ScalarKind.Str;
   const text = node.text;
-  const first = text.charCodeAt(0);
-  if (((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first)) return ScalarKind.Str;
+  if (startsPlainString(text.charCodeAt(0))) return ScalarKind.Str;
   if (smallDecimal(text) >= 0) return ScalarKind.Int;
   const r = resolvePlain(text);
   switch (r.tag) {
