@@ -224,7 +224,8 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
   it("records Events, which kubectl describe and get events show", async () => {
     await run(["create", "configmap", "described", "--from-literal=limit=1"]);
     const uid = api.getObject("configmaps", "default", "described")?.metadata.uid ?? "";
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    // A week ago: kubectl (Go) keeps the real clock under libfaketime, so "now" here may be its future.
+    const seen = new Date(Date.now() - 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     const event = [
       "apiVersion: v1",
       "kind: Event",
@@ -234,14 +235,14 @@ describeWithKubectl("kube-apiserver stand-in with the real kubectl", () => {
       "message: limit clamped to 500",
       "type: Warning",
       "source: {component: trendmaster-webhook}",
-      `firstTimestamp: "${now}"`,
-      `lastTimestamp: "${now}"`,
+      `firstTimestamp: "${seen}"`,
+      `lastTimestamp: "${seen}"`,
       "count: 1",
     ].join("\n");
     expect((await run(["create", "-f", "-"], event)).stdout).toBe("event/described.1 created\n");
-    expect((await run(["describe", "configmap", "described"])).stdout).toMatch(/Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n.*\n\s+Warning\s+LimitClamped\s+\d+s\s+trendmaster-webhook\s+limit clamped to 500\n$/);
+    expect((await run(["describe", "configmap", "described"])).stdout).toMatch(/Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n.*\n\s+Warning\s+LimitClamped\s+\d+[dhms][\dhms]*\s+trendmaster-webhook\s+limit clamped to 500\n$/);
     expect((await run(["get", "events", "--field-selector", "involvedObject.name=described"])).stdout).toMatch(
-      /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\d+s\s+Warning\s+LimitClamped\s+configmap\/described\s+limit clamped to 500\n$/,
+      /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\d+[dhms][\dhms]*\s+Warning\s+LimitClamped\s+configmap\/described\s+limit clamped to 500\n$/,
     );
   });
 
