@@ -215,7 +215,8 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
 
   // 4+5. Traffic history and forecasts, chunk by chunk: the next chunk is fetched while this one
   // is forecast, so at most two chunks of series are in memory (10,000 rules x 14 days would not fit).
-  const endMs = Math.floor(nowMs / (settings.stepSeconds * 1000)) * settings.stepSeconds * 1000;
+  const origin = await forecastOrigin(deps.traffic, toFetch, nowMs, settings.stepSeconds);
+  const endMs = Math.floor(origin.ms / (settings.stepSeconds * 1000)) * settings.stepSeconds * 1000;
   const range = { startMs: endMs - settings.historyDays * 86_400_000, endMs, stepSeconds: settings.stepSeconds };
   const fetched: FetchTotals = { rules: toFetch.length, withSeries: 0, empty: [], unmapped: [], failed: [], requests: 0, warnings: 0 };
   const answerWarnings = new GroupedWarnings();
@@ -244,12 +245,12 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
       throw new Error(`traffic source ${settings.sourceDescription} is unavailable: all ${report.failed.length} rule queries of the first batch failed (first: ${report.failed[0]?.error ?? "?"}); current limits kept`);
     }
     checkpoint(signal);
-    await forecastChunk(deps, settings, chunks[c] as LimitedRule[], report, nowMs, recommendations, forecastErrors, signal);
+    await forecastChunk(deps, settings, chunks[c] as LimitedRule[], report, origin.ms, recommendations, forecastErrors, signal);
     progress.accuracy.push(...measureAccuracy(chunks[c] as LimitedRule[], report, previous.cache, settings));
     checkpoint(signal);
   }
   progress.warnings.push(...answerWarnings.lines());
-  progress.fetchSummary = summarizeFetchTotals(fetched);
+  progress.fetchSummary = summarizeFetchTotals(fetched) + (origin.recorded ? `; traffic recorded up to ${new Date(origin.ms).toISOString()}, forecast from there` : "");
   log.info({ rules: rules.length, fetched: fetched.withSeries, empty: fetched.empty.length, failed: fetched.failed.length, unmapped: fetched.unmapped.length, requests: fetched.requests }, progress.fetchSummary);
   if (fetched.failed.length > 0 && fetched.withSeries === 0 && fetched.empty.length === 0) {
     throw new Error(`traffic source ${settings.sourceDescription} is unavailable: all ${fetched.failed.length} rule queries failed (first: ${fetched.failed[0]?.error ?? "?"}); current limits kept`);
@@ -306,6 +307,19 @@ function addFetchTotals(totals: FetchTotals, report: FetchReport): void {
 }
 
 /** `fetched 480 of 500 rules (12 empty, 3 failed, 5 unmapped) in 40 requests` (as summarizeFetchReport says it). */
+/**
+ * Where the forecast starts: now for a live source; for a recording, the end of its last step
+ * (never after now), so replaying the same files gives the same recommendations on any day.
+ */
+async function forecastOrigin(traffic: TrafficSource, rules: readonly LimitedRule[], nowMs: number, stepSeconds: number): Promise<{ ms: number; recorded: boolean }> {
+  const latest = await traffic.latestRecordedMs?.(rules);
+  if (latest === undefined) return { ms: nowMs, recorded: false };
+  const stepMs = stepSeconds * 1000;
+  // A row at t holds the step ending at t: the grid must reach the step that holds the latest row.
+  const end = Math.ceil(latest / stepMs) * stepMs + stepMs;
+  return end < nowMs ? { ms: end, recorded: true } : { ms: nowMs, recorded: false };
+}
+
 function summarizeFetchTotals(t: FetchTotals): string {
   const warnings = t.warnings > 0 ? `, ${t.warnings} warnings` : "";
   return `fetched ${t.withSeries} of ${t.rules} rules (${t.empty.length} empty, ${t.failed.length} failed, ${t.unmapped.length} unmapped) in ${t.requests} requests${warnings}`;

@@ -4,7 +4,7 @@ import { optimizer } from "@bsull/augurs-prophet-wasmstan";
 import type { PreparedSeries } from "../logic/series-prep.js";
 import type { ModelName } from "../logic/settings.js";
 import { standardDeviation } from "../logic/stats.js";
-import { initWasm, prophetSeasonalities } from "./models.js";
+import { initWasm, prophetSeasonalities, prophetTimes } from "./models.js";
 
 /** A point forecast with 80% and 95% intervals at the series' own step (for accuracy reports). */
 export interface ForecastPath {
@@ -72,7 +72,7 @@ function mstlPath(prepared: PreparedSeries, steps: number): RawPath {
 
 function prophetPath(prepared: PreparedSeries, steps: number): RawPath {
   initWasm();
-  const ds = Array.from(prepared.clean, (_v, i) => (prepared.startMs + i * prepared.stepSeconds * 1000) / 1000);
+  const ds = prophetTimes(prepared.clean.length, prepared.startMs, prepared.stepSeconds);
   const days = (prepared.clean.length * prepared.stepSeconds) / DAY_SECONDS;
   // augurs sets the interval width at construction: one fit per width.
   const fit = (intervalWidth: number): { point: number[]; lower: number[]; upper: number[] } => {

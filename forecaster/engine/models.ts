@@ -41,6 +41,17 @@ const fitMstl: FitForecast = (clean, _startMs, stepSeconds, steps) => {
   }
 };
 
+/**
+ * Prophet's timestamps (seconds) for a series from startMs: counted from the Unix week that holds
+ * startMs, so the weekly and daily phases are those of the calendar, but the same traffic a whole
+ * number of weeks later is the same input and gives the same fit (absolute epoch seconds differ in
+ * their rounding and move the optimiser's result).
+ */
+export function prophetTimes(length: number, startMs: number, stepSeconds: number): number[] {
+  const weekStartMs = Math.floor(startMs / (WEEK_SECONDS * 1000)) * WEEK_SECONDS * 1000;
+  return Array.from({ length }, (_v, i) => (startMs - weekStartMs + i * stepSeconds * 1000) / 1000);
+}
+
 /** Fourier order of the single weekly seasonality: harmonics 7, 14 and 21 are the daily cycle's first three. */
 export const PROPHET_WEEKLY_ORDER = 21;
 
@@ -69,8 +80,7 @@ const fitProphetOnce: FitForecast = (clean, startMs, stepSeconds, steps) => {
     ...prophetSeasonalities(days, stepSeconds),
   });
   try {
-    const ds = Array.from(clean, (_v, i) => (startMs + i * stepSeconds * 1000) / 1000);
-    model.fit({ ds, y: Array.from(clean) });
+    model.fit({ ds: prophetTimes(clean.length, startMs, stepSeconds), y: Array.from(clean) });
     const future = model.makeFutureDataframe(steps, { includeHistory: false });
     return Float64Array.from(model.predict(future).yhat.point);
   } finally {

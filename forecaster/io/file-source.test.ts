@@ -58,4 +58,15 @@ describe("FileTrafficSource", () => {
     const report = await new FileTrafficSource({ path: dir }).fetchRules([withData], { ...range, stepSeconds: 30, endMs: T0 + 150_000 });
     expect(report.warnings).toEqual([expect.stringMatching(/row every 60s, coarser than the requested 30s step/)]);
   });
+
+  it("tells where a recording ends: the latest row of the rules' files, whatever their order", async () => {
+    const source = new FileTrafficSource({ path: dir });
+    expect(await source.latestRecordedMs([withData, outOfRange, broken, missing])).toBe(T0 + 2 * 60_000);
+    expect(await source.latestRecordedMs([outOfRange])).toBe(T0 - 86_400_000 + 2 * 60_000);
+    expect(await source.latestRecordedMs([missing, broken])).toBeUndefined();
+    expect(await new FileTrafficSource({ path: path.join(dir, "nowhere") }).latestRecordedMs([withData])).toBeUndefined();
+    const unsorted = path.join(dir, "unsorted.csv");
+    await writeFile(unsorted, `timestamp,value\n${(T0 + 600_000) / 1000},1\n${T0 / 1000},2\n`);
+    expect(await new FileTrafficSource({ path: unsorted, fullKey: withData.fullKey }).latestRecordedMs([withData])).toBe(T0 + 600_000);
+  });
 });

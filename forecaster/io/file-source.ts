@@ -53,6 +53,19 @@ export class FileTrafficSource implements TrafficSource {
     return report;
   }
 
+  async latestRecordedMs(rules: readonly LimitedRule[]): Promise<number | undefined> {
+    let latest: number | undefined;
+    const isFolder = await stat(this.options.path).then((s) => s.isDirectory(), () => undefined);
+    if (isFolder === undefined) return undefined; // fetchRules reports the unreadable path
+    const files = isFolder ? rules.map((rule) => path.join(this.options.path, trafficCsvFileName(rule.fullKey))) : [this.options.path];
+    await forEachBounded(files, FILES_READ_AT_ONCE, async (file) => {
+      const text = await readFile(file, "utf8").catch(() => undefined);
+      if (text === undefined) return; // missing or unreadable: fetchRules says which
+      for (const [timestampMs] of parseTrafficCsv(text).points) if (latest === undefined || timestampMs > latest) latest = timestampMs;
+    });
+    return latest;
+  }
+
   async #readRule(fullKey: string, file: string, range: TimeRange, report: FetchReport): Promise<void> {
     let text: string;
     try {

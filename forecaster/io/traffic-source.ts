@@ -47,6 +47,12 @@ export interface FetchReport {
 
 export interface TrafficSource {
   fetchRules(rules: readonly LimitedRule[], range: TimeRange, onProgress?: (progress: FetchProgress) => void): Promise<FetchReport>;
+  /**
+   * Only for a recording (CSV files) rather than a live server: the latest timestamp it holds for
+   * these rules, or undefined when it holds none. A cycle forecasts a recording from where it ends,
+   * not from the clock, so the same files give the same recommendations on any day.
+   */
+  latestRecordedMs?(rules: readonly LimitedRule[]): Promise<number | undefined>;
 }
 
 /** One line for the cycle log: `fetched 480 of 500 rules (12 empty, 3 failed, 5 unmapped) in 40 requests`. */
