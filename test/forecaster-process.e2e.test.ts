@@ -11,6 +11,7 @@ import { runKubectl } from "./support/kubectl.js";
 import { cliPath } from "./support/paths.js";
 import { freeLoopbackPort, generateTraffic } from "./support/prometheus-server.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
+import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "./support/weekly-anchor.js";
 
 const kubectl = kubectlPath();
 if (kubectl === undefined) console.warn(missingBinaryMessage("kubectl"));
@@ -34,10 +35,10 @@ descriptors:
 
 const STEP = 300;
 
-async function writeTraffic(dir: string, nowMs: number): Promise<void> {
+/** Two weeks of traffic up to endMs: the forecaster replays a recording from where it ends. */
+async function writeTraffic(dir: string, endMs: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const points = 14 * 288;
-  const endMs = Math.floor(nowMs / (STEP * 1000)) * STEP * 1000;
   const startMs = endMs - points * STEP * 1000;
   const series: Record<string, number> = { "edge.PARTNER_acme": 500, "edge.PARTNER_globex": 1000 };
   let seed = 1;
@@ -82,7 +83,7 @@ describeWithKubectl("forecaster processes against the kube-apiserver stand-in", 
     api = await startKubeApiStandIn({ namespaces: ["default", "istio-system", "trendmaster"] });
     work = await mkdtemp(join(tmpdir(), "forecaster-process-"));
     kubeconfig = await api.writeKubeconfig(work, "admin");
-    await writeTraffic(join(work, "traffic"), Date.now());
+    await writeTraffic(join(work, "traffic"), latestTimeOfWeek(Date.now(), THURSDAY_AFTERNOON));
     api.seedObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ratelimit-config", namespace: "istio-system" }, data: { "config.yaml": CONFIG } });
   });
 

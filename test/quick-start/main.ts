@@ -30,6 +30,7 @@ import { helmPath, kubectlPath } from "../support/binaries.js";
 import { freeLoopbackPort, trafficGenerator } from "../support/prometheus-server.js";
 import { cliPath, repoRoot } from "../support/paths.js";
 import { runProcess } from "../support/run-process.js";
+import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "../support/weekly-anchor.js";
 
 const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
@@ -95,10 +96,12 @@ async function main(): Promise<number> {
     children.push(webhook);
     await waitForReady(webhookPort, tls.ca, webhook);
 
+    // The recording always ends on the latest Thursday afternoon, so the demo says the same on any day.
     const trafficDir = join(work, "traffic");
-    const rules = await writeTraffic(example, trafficDir, started);
+    const recordedUntil = latestTimeOfWeek(started, THURSDAY_AFTERNOON);
+    const rules = await writeTraffic(example, trafficDir, recordedUntil);
 
-    say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each)...`);
+    say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each, recorded up to ${new Date(recordedUntil).toISOString().slice(0, 16)}Z)...`);
     const cycleStarted = Date.now();
     const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], { env });
     const cycleSeconds = (Date.now() - cycleStarted) / 1000;
@@ -155,13 +158,12 @@ async function renderWebhookConfigurations(helm: string, caBundle: string): Prom
   };
 }
 
-/** One CSV per limited rule: requests per 5-minute step, daily and weekly cycles, noise and short bursts. */
-async function writeTraffic(example: string, dir: string, nowMs: number): Promise<LimitedRule[]> {
+/** One CSV per limited rule: requests per 5-minute step up to endMs, daily and weekly cycles, noise and short bursts. */
+async function writeTraffic(example: string, dir: string, endMs: number): Promise<LimitedRule[]> {
   await mkdir(dir, { recursive: true });
   const loaded = loadRateLimitConfig(configFilesOfDocument("ratelimit-config.yaml", await readFile(example, "utf8")));
   const rules = loaded.rules.filter(isLimitedRule);
   const stepMs = STEP_SECONDS * 1000;
-  const endMs = Math.floor(nowMs / stepMs) * stepMs;
   const points = (HISTORY_DAYS * 86_400) / STEP_SECONDS;
   const startMs = endMs - points * stepMs;
   for (const [index, rule] of rules.entries()) {

@@ -1,5 +1,5 @@
 /** `npm start` as a newcomer runs it: the whole system on embedded defaults, real processes, real kubectl. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
 import { repoRoot } from "../support/paths.js";
@@ -10,6 +10,27 @@ const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/ope
 
 function runQuickStart(): Promise<ProcessResult> {
   return runProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js"), "--exit"], { cwd: repoRoot(), env: { ...process.env, LOG_LEVEL: "warn" } });
+}
+
+/** The README's `$ npm start` console block. */
+function readmeQuickStartOutput(): string {
+  const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
+  const block = /```console\n\$ npm start\n([\s\S]*?)```/.exec(readme);
+  if (!block?.[1]) throw new Error("README.md has no `$ npm start` console block");
+  return block[1];
+}
+
+/** The recommendation table: from its header to the first blank line. */
+function tableOf(output: string): string[] {
+  const lines = output.split("\n");
+  const header = lines.findIndex((l) => l.startsWith("rule "));
+  const end = lines.findIndex((l, i) => i > header && l.trim() === "");
+  return lines.slice(header, end);
+}
+
+/** The explanation lines, with their timestamps (which follow the day the demo runs) masked. */
+function whyLines(output: string): string[] {
+  return output.split("\n").filter((l) => l.startsWith("  global-ratelimit.")).map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\dZ/g, "<time>"));
 }
 
 const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;
@@ -41,6 +62,11 @@ describeIf("quick start (npm start)", () => {
       expect(`${now}/`).toBe(`${recommended?.split("/")[0]}/`);
     }
     expect(result.stdout).toMatch(/Cycle finished in \d+\.\d s/);
+    // The recording ends at the same time of the week on any day: the README's example is what a newcomer sees.
+    const readme = readmeQuickStartOutput();
+    expect(tableOf(result.stdout)).toEqual(tableOf(readme));
+    const explanations = whyLines(result.stdout);
+    for (const line of whyLines(readme)) expect(explanations).toContain(line);
     expect(result.stdout).toContain("KUBECONFIG=.cache/quick-start/kubeconfig .cache/bin/kubectl edit configmap ratelimit-config -n istio-system");
     expect(existsSync(join(repoRoot(), ".cache", "quick-start", "kubeconfig"))).toBe(true);
   }, 120_000);
