@@ -7,5 +7,6 @@ export default {
   transform: {},
   testTimeout: 60000,
   maxWorkers: 2,
+  setupFiles: ["<rootDir>/test/support/release-stdin.cjs"],
   reporters: ["default", "<rootDir>/test/support/summary-reporter.cjs"],
 };
