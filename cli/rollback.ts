@@ -54,6 +54,7 @@ export async function rollbackCommand(args: readonly string[], io: CommandIO): P
       }
       io.stdout(`${target} restored to revision ${result.revision}; the replaced content is revision ${result.savedAs}\n`);
       if (result.changes.length > 0) io.stdout(`${describeLimitChanges(result.changes, 50)}\n`);
+      if (result.pruneProblem) io.stderr(`warning: ${result.pruneProblem}\n`);
       if (!result.exact) {
         io.stderr("warning: the stored content differs from the revision: the admission webhook changed it (limits clamped to the forecast band). Re-run with --reason as a break-glass user to restore it exactly.\n");
         return 1;

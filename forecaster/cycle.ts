@@ -488,11 +488,18 @@ export async function recordRevision(
 }
 
 async function pruneHistory(deps: CycleDeps, settings: CycleSettings, progress: Progress): Promise<void> {
+  const problem = await pruneRevisions(deps, settings);
+  if (problem) progress.warnings.push(problem);
+}
+
+/** Deletes the revisions beyond `history.keep`, oldest first; a failure keeps them and is returned, never thrown. */
+export async function pruneRevisions(deps: Pick<CycleDeps, "configMaps">, settings: Pick<CycleSettings, "ratelimitConfig" | "history">): Promise<string | undefined> {
   const target = settings.ratelimitConfig;
   try {
     const entries = historyEntries(await deps.configMaps.list(settings.history.namespace, historyLabelSelector(target)), target);
     for (const name of revisionsToPrune(entries, settings.history.keep)) await deps.configMaps.delete(settings.history.namespace, name);
+    return undefined;
   } catch (error) {
-    progress.warnings.push(`pruning history revisions failed (they are kept): ${(error as Error).message}`);
+    return `pruning history revisions failed (they are kept): ${(error as Error).message}`;
   }
 }

@@ -54,6 +54,15 @@ describe("history and rollback", () => {
     expect(configDataDigest(newest?.data, newest?.binaryData)).toBe(configDataDigest(contents[3]?.data, contents[3]?.binaryData));
   });
 
+  it("keeps at most `history.keep` revisions after saving the content it replaces", async () => {
+    const { store, clock } = await threeChanges();
+    const scope = testCycleSettings({ history: { ...testCycleSettings().history, keep: 3 } });
+    const result = await rollback({ configMaps: store, clock }, scope, { toRevision: 2, actor: "alice", maxConflictRetries: 3 });
+    expect(result).toMatchObject({ status: "restored", revision: 2, savedAs: 4 });
+    expect("pruneProblem" in result).toBe(false);
+    expect((await listHistory({ configMaps: store, clock }, scope)).entries.map((e) => e.revision)).toEqual([4, 3, 2]);
+  });
+
   it("defaults to the newest revision, and a second identical rollback writes nothing", async () => {
     const { store, clock, contents, scope } = await threeChanges();
     await rollback({ configMaps: store, clock }, scope, { actor: "alice", maxConflictRetries: 3 });

@@ -8,7 +8,7 @@ import { configFilesOfConfigMap } from "../ratelimit/configmap.js";
 import { configDataDigest } from "../ratelimit/digest.js";
 import { loadRateLimitConfig } from "../ratelimit/loader.js";
 import { isLimitedRule } from "../ratelimit/rule.js";
-import { recordRevision } from "./cycle.js";
+import { pruneRevisions, recordRevision } from "./cycle.js";
 import type { Clock } from "./io/clock.js";
 import { configMapRef, isConflict, type ConfigMapObject, type ConfigMapStore } from "./io/configmaps.js";
 import { describeLimitChanges, historyEntries, historyLabelSelector, lastWriter, restoreRevision, type HistoryEntry, type HistorySettings } from "./logic/history.js";
@@ -88,7 +88,16 @@ export interface RollbackRequest {
 }
 
 export type RollbackResult =
-  | { readonly status: "restored"; readonly revision: number; readonly savedAs: number; readonly exact: boolean; readonly conflicts: number; readonly changes: ReadonlyArray<{ fullKey: string; from: number; to: number }> }
+  | {
+      readonly status: "restored";
+      readonly revision: number;
+      readonly savedAs: number;
+      readonly exact: boolean;
+      readonly conflicts: number;
+      readonly changes: ReadonlyArray<{ fullKey: string; from: number; to: number }>;
+      /** Set when the revisions beyond `history.keep` could not be deleted (the rollback itself is done). */
+      readonly pruneProblem?: string;
+    }
   | { readonly status: "already-current"; readonly revision: number };
 
 export class RollbackError extends Error {}
@@ -122,7 +131,9 @@ export async function rollback(deps: HistoryDeps, scope: HistoryScope, request: 
       const written = await deps.configMaps.replace(next);
       // The webhook may have clamped the restored limits to the forecast band.
       const exact = configDataDigest(written.data, written.binaryData) === entry.digest;
-      return { status: "restored", revision: entry.revision, savedAs, exact, conflicts, changes };
+      // Saving the replaced content added a revision: keep `history.keep` as a cycle does.
+      const pruneProblem = await pruneRevisions(deps, scope);
+      return { status: "restored", revision: entry.revision, savedAs, exact, conflicts, changes, ...(pruneProblem ? { pruneProblem } : {}) };
     } catch (error) {
       if (!isConflict(error)) throw new RollbackError(`restoring revision ${entry.revision} into ${ref} failed: ${(error as Error).message}`);
       conflicts += 1;
