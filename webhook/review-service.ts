@@ -10,6 +10,7 @@ import type { WebhookMetrics } from "./metrics.js";
 import { AnswerMemo, answerContext, sameContext, type RememberedAnswer } from "./answer-memo.js";
 import { uidPosition, uidTemplateOf, type UidTemplate } from "./review-template.js";
 import { answerWithUid, encodeAnswer } from "./review-wire.js";
+import { cutUserText } from "./admission/messages.js";
 
 export interface ReviewServiceDeps {
   readonly forecast: ForecastSource;
@@ -102,10 +103,10 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     const override = outcome.override;
     if (override) {
       deps.metrics.overrides.inc({ result: override.glass.kind });
-      const rules = override.outsideBand.map((c) => `${c.label}: ${c.from}/${c.unit} (band ${c.band.min}-${c.band.max})`);
-      deps.logger.warn({ ...fields, overrideUser: override.glass.user, reason: override.glass.reason, rules }, override.glass.kind === "accepted" ? "break-glass write admitted unclamped" : "break-glass annotation ignored: user not allowed");
+      const rules = override.outsideBand.map((c) => `${cutUserText(c.label)}: ${c.from}/${c.unit} (band ${c.band.min}-${c.band.max})`);
+      deps.logger.warn({ ...fields, overrideUser: override.glass.user, reason: cutUserText(override.glass.reason), rules }, override.glass.kind === "accepted" ? "break-glass write admitted unclamped" : "break-glass annotation ignored: user not allowed");
       if (override.glass.kind === "accepted" && deps.notifier) {
-        void deps.notifier.notify({ user: override.glass.user, reason: override.glass.reason, configMap: `${policy.target.namespace}/${policy.target.name}`, rules });
+        void deps.notifier.notify({ user: override.glass.user, reason: cutUserText(override.glass.reason), configMap: `${policy.target.namespace}/${policy.target.name}`, rules });
       }
     }
   }

@@ -1,4 +1,4 @@
-import { boundWarnings } from "./messages.js";
+import { boundUserText, boundWarnings } from "./messages.js";
 import type { AdmissionResponse } from "./review.js";
 
 export interface ResponseExtras {
@@ -10,7 +10,7 @@ export interface ResponseExtras {
 
 function extrasOf(extras: ResponseExtras): Partial<AdmissionResponse> {
   const warnings = boundWarnings(extras.warnings ?? []);
-  const annotations = extras.auditAnnotations ?? {};
+  const annotations = Object.fromEntries(Object.entries(extras.auditAnnotations ?? {}).map(([key, value]) => [key, boundUserText(value)]));
   return {
     ...(extras.patch !== undefined ? { patch: extras.patch, patchType: "JSONPatch" as const } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
@@ -25,5 +25,5 @@ export function buildAllowResponse(uid: string, extras: ResponseExtras = {}): Ad
 /** A denial: kubectl prints `admission webhook "..." denied the request: <message>`. */
 export function buildDenyResponse(uid: string, message: string, code: 400 | 422 | 500, extras: Omit<ResponseExtras, "patch"> = {}): AdmissionResponse {
   const reason = code === 422 ? "Invalid" : code === 400 ? "BadRequest" : "InternalError";
-  return { uid, allowed: false, status: { status: "Failure", code, reason, message }, ...extrasOf(extras) };
+  return { uid, allowed: false, status: { status: "Failure", code, reason, message: boundUserText(message) }, ...extrasOf(extras) };
 }
