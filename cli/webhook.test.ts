@@ -22,13 +22,13 @@ describe("trendmaster webhook flags", () => {
   ])("exits 2 on %s, naming every problem", async (_name, args, message) => {
     const io = capture();
     expect(await webhookCommand(args, io)).toBe(2);
-    expect(io.err).toBe(`${message}usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]\n`);
+    expect(io.err).toBe(`${message}usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n`);
   });
 
   it("prints its usage on --help", async () => {
     const io = capture();
     expect(await webhookCommand(["--help"], io)).toBe(0);
-    expect(io.out).toBe("usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]\n");
+    expect(io.out).toBe("usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n");
   });
 });
 

@@ -1,7 +1,10 @@
 import { WEBHOOK_MODES, type WebhookMode } from "./admission/policy.js";
 import { parseWebhookSettings, type WebhookSettings } from "./settings.js";
 
-export const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]";
+export const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]";
+
+/** Open connections the webhook accepts at once unless --max-connections says otherwise. */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
 
 /**
  * The API server sends one AdmissionReview per write: a ConfigMap is at most 1 MiB (etcd's limit
@@ -28,6 +31,8 @@ export interface WebhookConfig {
   readonly podNamespace: string;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** --max-connections: connections beyond it are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 export interface ConfigInputs {
@@ -38,7 +43,7 @@ export interface ConfigInputs {
   readonly exists: (path: string) => boolean;
 }
 
-const FLAGS = ["--port", "--cert", "--key", "--forecast", "--mode", "--settings"] as const;
+const FLAGS = ["--port", "--cert", "--key", "--forecast", "--mode", "--settings", "--max-connections"] as const;
 type Flag = (typeof FLAGS)[number];
 
 /** Parse flags, environment and settings file; every problem is reported at once. */
@@ -73,6 +78,12 @@ export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: We
     if (path === undefined) problems.push(`${flag} is required`);
     else if (!inputs.exists(path)) problems.push(`${flag} '${path}' does not exist`);
   }
+  const maxConnectionsText = values.get("--max-connections");
+  let maxConnections = DEFAULT_MAX_CONNECTIONS;
+  if (maxConnectionsText !== undefined) {
+    if (/^\d{1,7}$/.test(maxConnectionsText) && Number(maxConnectionsText) >= 1) maxConnections = Number(maxConnectionsText);
+    else problems.push(`--max-connections '${maxConnectionsText}' is not a whole number from 1 to 9999999`);
+  }
   const forecastFile = values.get("--forecast");
   if (forecastFile !== undefined && !inputs.exists(forecastFile)) problems.push(`--forecast '${forecastFile}' does not exist`);
   const modeText = values.get("--mode");
@@ -104,6 +115,7 @@ export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: We
       podNamespace: inputs.env.POD_NAMESPACE || "default",
       logLevel,
       bodyLimitBytes: BODY_LIMIT_BYTES,
+      maxConnections,
     }),
   };
 }

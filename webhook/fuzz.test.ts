@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONNECTIONS } from "./config.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,7 +124,7 @@ describeTls("fuzz: the process over HTTPS", () => {
     pki.issue(join(dir, "tls.crt"), join(dir, "tls.key"));
     writeFileSync(join(dir, "forecast.json"), encodeForecastCache(CACHE).data?.["forecast.json"] as string);
     webhook = await runWebhook(
-      { port: 0, certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), forecastFile: join(dir, "forecast.json"), settingsFile: join(dir, "none.yaml"), settings: DEFAULT_WEBHOOK_SETTINGS, podNamespace: "t", logLevel: "silent", bodyLimitBytes: 256 * 1024 },
+      { port: 0, certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), forecastFile: join(dir, "forecast.json"), settingsFile: join(dir, "none.yaml"), settings: DEFAULT_WEBHOOK_SETTINGS, podNamespace: "t", logLevel: "silent", bodyLimitBytes: 256 * 1024, maxConnections: DEFAULT_MAX_CONNECTIONS },
       { logger: pino({ level: "silent" }), host: "127.0.0.1" },
     );
   });

@@ -1,5 +1,6 @@
 // The webhook behind the kube-apiserver stand-in: writes through the Kubernetes API are mutated and
 // validated by it, and the forecast cache is read and watched through client-node.
+import { DEFAULT_MAX_CONNECTIONS } from "./config.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,7 +65,7 @@ describeTls("webhook behind the kube-apiserver stand-in", () => {
     if (!settings.ok) throw new Error(settings.problems.join("; "));
     forecast = createWatchedForecastSource(await kubeConfigMapAccess("trendmaster", "trendmaster-forecast", api.kubeconfigPath("system:serviceaccount:trendmaster:trendmaster")), { retryDelayMs: 60_000 });
     webhook = await runWebhook(
-      { port: 0, certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), settingsFile: join(dir, "settings.yaml"), settings: settings.settings, podNamespace: "trendmaster", logLevel: "silent", bodyLimitBytes: 8 << 20 },
+      { port: 0, certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), settingsFile: join(dir, "settings.yaml"), settings: settings.settings, podNamespace: "trendmaster", logLevel: "silent", bodyLimitBytes: 8 << 20, maxConnections: DEFAULT_MAX_CONNECTIONS },
       { logger: pino({ level: "silent" }), host: "127.0.0.1", forecast },
     );
     const clientConfig = (path: string) => ({ url: `https://127.0.0.1:${webhook.port}${path}`, caBundle: pki.caCert.toString("base64") });

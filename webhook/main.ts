@@ -12,7 +12,7 @@ import { TlsReloader } from "./io/tls-reloader.js";
 import { createWatchedForecastSource } from "./io/watched-forecast-source.js";
 import { createWebhookMetrics } from "./metrics.js";
 import { createReviewService } from "./review-service.js";
-import { createWebhookApp, startHttpsServer } from "./server.js";
+import { createWebhookApp, DEFAULT_CONNECTION_LIMITS, startHttpsServer } from "./server.js";
 import { parseWebhookSettings, policyOf } from "./settings.js";
 
 export interface RunningWebhook {
@@ -97,7 +97,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
       return { ready: true };
     },
   });
-  const running = await startHttpsServer(app, tls.current(), config.port, overrides.host);
+  const running = await startHttpsServer(app, tls.current(), config.port, overrides.host, { ...DEFAULT_CONNECTION_LIMITS, maxConnections: config.maxConnections });
   tls.start();
   // Serve (unguarded, with warnings) while the first read of the cache is in flight; readiness waits for it.
   const started = forecast.start().then(() => {

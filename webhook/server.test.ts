@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import type { AdmissionReview } from "./admission/review.js";
-import type { WebhookConfig } from "./config.js";
+import { DEFAULT_MAX_CONNECTIONS, type WebhookConfig } from "./config.js";
 import { runWebhook, type RunningWebhook } from "./main.js";
 import { DEFAULT_WEBHOOK_SETTINGS } from "./settings.js";
 import { admissionReview, largeConfig, rateLimitConfigMap } from "./test-support/admission-fixtures.js";
@@ -43,6 +43,7 @@ describeTls("webhook over HTTPS", () => {
       podNamespace: "trendmaster",
       logLevel: "silent",
       bodyLimitBytes: BODY_LIMIT,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     };
     webhook = await runWebhook(config, { logger: pino({ level: "silent" }), filePollIntervalMs: 50, host: "127.0.0.1" });
   });

@@ -83,12 +83,47 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** HTTPS server (TLS 1.2+) for the app; the caller swaps certificates with server.setSecureContext. */
-export function startHttpsServer(app: express.Express, tls: TlsMaterial, port: number, host?: string): Promise<RunningServer> {
-  const server = createServer({ ...secureContextOptions(tls), keepAliveTimeout: 65_000 }, app);
-  // A client may not hold a socket open without sending a full request for long.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
+/**
+ * How long a client may take and how many may connect. The API server gives an admission call at
+ * most its timeoutSeconds (10 s by default, 30 s at most), so a request that is not in within a few
+ * seconds will be abandoned anyway; slow or silent clients must not pile up sockets.
+ */
+export interface ConnectionLimits {
+  /** Open connections at most; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** From TCP accept to a finished TLS handshake. */
+  readonly handshakeTimeoutMs: number;
+  /** From the connection's handshake (or the end of the previous response) to a request's last header. */
+  readonly headersTimeoutMs: number;
+  /** From the start of a request to its last body byte. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (longer than the API server's own reuse would race). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 1_000,
+  handshakeTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+};
+
+/** HTTPS server (TLS 1.2+, AEAD suites) for the app; the caller swaps certificates with server.setSecureContext. */
+export function startHttpsServer(app: express.Express, tls: TlsMaterial, port: number, host?: string, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS): Promise<RunningServer> {
+  const server = createServer(
+    {
+      ...secureContextOptions(tls),
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the header and request timeouts this often (30 s by default: a slow client then lasts 30 s).
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -4,6 +4,23 @@ import { createSecureContext, type SecureContextOptions } from "node:tls";
 /** TLS 1.2 is the oldest version the API server speaks; older ones are refused. */
 export const MIN_TLS_VERSION = "TLSv1.2";
 
+/**
+ * TLS 1.3's suites, and for TLS 1.2 only forward-secret key exchange (ECDHE) with AEAD ciphers
+ * (GCM, ChaCha20-Poly1305): no CBC, no SHA-1 MACs, no static RSA. The API server's Go client
+ * offers these first.
+ */
+export const CIPHER_SUITES = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
 export interface TlsMaterial {
   readonly cert: Buffer;
   readonly key: Buffer;
@@ -28,7 +45,7 @@ export function readTlsMaterial(certFile: string, keyFile: string): TlsMaterial 
 }
 
 export function secureContextOptions(material: TlsMaterial): SecureContextOptions {
-  return { cert: material.cert, key: material.key, minVersion: MIN_TLS_VERSION };
+  return { cert: material.cert, key: material.key, minVersion: MIN_TLS_VERSION, ciphers: CIPHER_SUITES, honorCipherOrder: true };
 }
 
 /**
