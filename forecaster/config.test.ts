@@ -61,7 +61,7 @@ slack:
       "forecaster.forecast.quantile: must be a number > 0 and <= 1, got 1.5",
       "forecaster.forecast.headroom: must be a number >= 0 and <= 10, got -1",
       "forecaster.forecast.models: must be a non-empty list of recent-peak, seasonal-naive, mstl-ets, prophet; unknown: arima",
-      "forecaster.overrides['edge.PARTNER_acme'].colour: unknown setting (known: exclude, pin, headroom, floor, ceiling)",
+      "forecaster.overrides['edge.PARTNER_acme'].colour: unknown setting (known: exclude, pin, headroom, floor, ceiling, maxPlausibleRequestsPerSecond)",
       "forecaster.overrides['edge.PARTNER_acme'].pin: must be an integer >= 0 and <= 4294967295, got 1.5",
       "forecaster.minConfidenceToApply: must be one of low, medium, high, got 'sure'",
       "slack.alerts.rate_limit_changes: must be true or false, got 'maybe'",

@@ -99,6 +99,7 @@ const FORECAST_NUMBER_KEYS = [
   "horizonHours", "quantile", "headroom", "maxStepUp", "maxStepDown", "bandMaxFactor", "burstFactor", "floor", "ceiling",
   "minHistoryDays", "fullHistoryDays", "maxHistoryDays", "calibrationOrigins", "maxCalibrationSpread", "modelStepSeconds",
   "anomalySigmas", "anomalyMinRelative", "anomalyMaxRunMinutes", "maxInterpolatedGapMinutes", "prophetFits",
+  "maxPlausibleRequestsPerSecond",
 ] as const;
 
 export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
@@ -287,6 +288,7 @@ function forecastSettings(s: SectionReader): ForecastSettings {
     calibrationOrigins: { min: 0, integer: true },
     modelStepSeconds: { min: 1, integer: true },
     prophetFits: { min: 1, max: 50, integer: true },
+    maxPlausibleRequestsPerSecond: { min: 0, exclusiveMin: true },
   };
   for (const key of FORECAST_NUMBER_KEYS) numbers[key] = s.number(key, d[key], limits[key] ?? { min: 0, exclusiveMin: key === "horizonHours" });
   let models: readonly ModelName[] = d.models;
@@ -307,18 +309,19 @@ function ruleOverrides(f: SectionReader, problems: string[]): Record<string, Rul
   const raw = f.raw("overrides");
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    problems.push(`${f.at("overrides")}: must be a mapping of rule full key (domain.key_value...) to {exclude, pin, headroom, floor, ceiling}, got ${describe(raw)}`);
+    problems.push(`${f.at("overrides")}: must be a mapping of rule full key (domain.key_value...) to {exclude, pin, headroom, floor, ceiling, maxPlausibleRequestsPerSecond}, got ${describe(raw)}`);
     return {};
   }
   const overrides: Record<string, RuleOverride> = {};
   for (const [fullKey, value] of Object.entries(raw as Record<string, unknown>)) {
-    const o = SectionReader.of(`${f.at("overrides")}['${fullKey}']`, value, problems, ["exclude", "pin", "headroom", "floor", "ceiling"]);
+    const o = SectionReader.of(`${f.at("overrides")}['${fullKey}']`, value, problems, ["exclude", "pin", "headroom", "floor", "ceiling", "maxPlausibleRequestsPerSecond"]);
     const override: RuleOverride = {
       ...(o.has("exclude") ? { exclude: o.boolean("exclude", false) } : {}),
       ...(o.has("pin") ? { pin: o.number("pin", 1, { min: 0, max: 4_294_967_295, integer: true }) } : {}),
       ...(o.has("headroom") ? { headroom: o.number("headroom", 0, { min: 0, max: 10 }) } : {}),
       ...(o.has("floor") ? { floor: o.number("floor", 0, { min: 0, integer: true }) } : {}),
       ...(o.has("ceiling") ? { ceiling: o.number("ceiling", 1, { min: 1, integer: true }) } : {}),
+      ...(o.has("maxPlausibleRequestsPerSecond") ? { maxPlausibleRequestsPerSecond: o.number("maxPlausibleRequestsPerSecond", 1, { min: 0, exclusiveMin: true }) } : {}),
     };
     if (override.floor !== undefined && override.ceiling !== undefined && override.floor > override.ceiling) problems.push(`${o.path}: floor ${override.floor} is above ceiling ${override.ceiling}`);
     overrides[fullKey] = override;

@@ -31,7 +31,9 @@ export interface ForecastOutcome {
 /** Runs one job in this thread: blocks for the duration of the fits (the pool runs it in a worker). */
 export function runForecastJob(job: ForecastJob): ForecastOutcome {
   const started = performance.now();
-  const { settings } = job;
+  // A rule's own plausibility ceiling replaces the global one for its series.
+  const ceiling = job.override?.maxPlausibleRequestsPerSecond;
+  const settings = ceiling === undefined ? job.settings : { ...job.settings, maxPlausibleRequestsPerSecond: ceiling };
   const base = { fullKey: job.fullKey, unit: job.unit, settings, ...(job.currentLimit !== undefined ? { currentLimit: job.currentLimit } : {}), ...(job.override ? { override: job.override } : {}) };
   if (job.override?.exclude === true) {
     const recommendation = recommendLimit({ ...base, forecast: { stepSeconds: job.series.stepSeconds, lastWeekCleanPeak: 0, historyDays: 0, anomalies: [] } });

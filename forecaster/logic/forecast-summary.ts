@@ -28,6 +28,19 @@ export function prepareForForecast(series: RuleSeries, unit: LimitUnit, nowMs: n
   return { prepared, atStep: aggregateSeries(prepared, factor) };
 }
 
+/**
+ * More than this share of a series' points implausible (not traffic) and its history is not
+ * trusted at all; fewer are cleaned like glitches and the rule is forecast from the rest.
+ */
+export const MAX_IMPLAUSIBLE_SHARE = 0.01;
+
+function implausibleReason(series: PreparedSeries): string | undefined {
+  const { steps, share, largest } = series.implausible;
+  if (steps === 0 || share <= MAX_IMPLAUSIBLE_SHARE) return undefined;
+  const example = largest ? `; largest ${largest.value.toPrecision(3)} requests in a step, at ${new Date(largest.atMs).toISOString()}` : "";
+  return `${steps} points (${(share * 100).toFixed(1)}%) are not plausible traffic${example}: treated as missing, the history is not trusted`;
+}
+
 /** Horizon in steps of the given series. */
 export function horizonSteps(stepSeconds: number, settings: ForecastSettings): number {
   return Math.max(1, Math.round((settings.horizonHours * 3600) / stepSeconds));
@@ -48,7 +61,8 @@ export function summarizeForecast(series: PreparedSeries, candidates: readonly C
   let trailingMissing = 0;
   while (trailingMissing < series.imputed.length && series.imputed[series.imputed.length - 1 - trailingMissing]) trailingMissing++;
   const staleHours = (trailingMissing * series.stepSeconds) / 3600;
-  const stale = staleHours > settings.maxStaleHours ? `no data for the last ${staleHours.toFixed(1)}h` : undefined;
+  const implausible = implausibleReason(series);
+  const stale = staleHours > settings.maxStaleHours ? `no data for the last ${staleHours.toFixed(1)}h` : implausible;
   const week = Math.round((7 * DAY_SECONDS) / series.stepSeconds);
   const lastWeekCleanPeak = Math.max(0, maxOf(series.clean, series.raw.length - week).value);
   const originMs = series.startMs + series.raw.length * series.stepSeconds * 1000;

@@ -7,7 +7,7 @@ const T0 = Date.UTC(2026, 10, 2);
 function dailyPeaks(peaks: readonly number[]): PreparedSeries {
   const raw = new Float64Array(peaks.length * 24);
   peaks.forEach((p, d) => (raw[d * 24 + 15] = p));
-  return { startMs: T0, stepSeconds: 3600, raw, clean: Float64Array.from(raw), imputed: new Uint8Array(raw.length), anomalies: [], missingSteps: 0, resetSteps: 0 };
+  return { startMs: T0, stepSeconds: 3600, raw, clean: Float64Array.from(raw), imputed: new Uint8Array(raw.length), anomalies: [], missingSteps: 0, resetSteps: 0, implausible: { steps: 0, share: 0 } };
 }
 
 describe("backtestOrigins", () => {

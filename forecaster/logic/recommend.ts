@@ -159,9 +159,13 @@ export function boundLimit(limit: number, currentLimit: number | undefined, sett
   return bounded;
 }
 
-/** min: the expected peak (lower throttles expected traffic); max: a limit this high protects nothing. */
+/**
+ * min: the expected peak (lower throttles expected traffic); max: a limit this high protects
+ * nothing. Both within what the ratelimit service accepts (uint32), like every limit.
+ */
 function bandFor(recommended: number, expectedPeak: number, settings: ForecastSettings): GuardrailBand {
-  return { min: expectedPeak, max: Math.max(expectedPeak, Math.ceil(recommended * settings.bandMaxFactor)) };
+  const min = Math.min(expectedPeak, MAX_REQUESTS_PER_UNIT);
+  return { min, max: Math.min(Math.max(min, Math.ceil(recommended * settings.bandMaxFactor)), MAX_REQUESTS_PER_UNIT) };
 }
 
 function assessConfidence(forecast: ForecastSummary, settings: ForecastSettings): { level: Confidence; reason?: string } {

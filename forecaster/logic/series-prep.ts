@@ -24,11 +24,25 @@ export interface PreparedSeries {
   readonly anomalies: readonly Anomaly[];
   readonly missingSteps: number;
   readonly resetSteps: number;
+  /** Points that cannot be real traffic, treated as missing (and counted in missingSteps). */
+  readonly implausible: Implausible;
 }
+
+/** Points the source reported that cannot be traffic: above the ceiling, or orders of magnitude above the series' level. */
+export interface Implausible {
+  readonly steps: number;
+  /** steps as a share of the series' points. */
+  readonly share: number;
+  /** The largest of them, for the explanation. */
+  readonly largest?: { readonly atMs: number; readonly value: number };
+}
+
+/** A point this many times the series' median (of at least one request per step) is not traffic. */
+export const IMPLAUSIBLE_FACTOR = 10_000;
 
 type CleaningSettings = Pick<
   ForecastSettings,
-  "anomalySigmas" | "anomalyMinRelative" | "anomalyMaxRunMinutes" | "maxInterpolatedGapMinutes"
+  "anomalySigmas" | "anomalyMinRelative" | "anomalyMaxRunMinutes" | "maxInterpolatedGapMinutes" | "maxPlausibleRequestsPerSecond"
 >;
 
 /**
@@ -39,7 +53,7 @@ export function prepareSeries(series: RuleSeries, settings: CleaningSettings): P
   const stepMs = series.stepSeconds * 1000;
   const finite = series.samples.filter((s) => Number.isFinite(s.timestampMs));
   if (finite.length === 0 || !(stepMs > 0)) {
-    return { startMs: 0, stepSeconds: series.stepSeconds, raw: new Float64Array(0), clean: new Float64Array(0), imputed: new Uint8Array(0), anomalies: [], missingSteps: 0, resetSteps: 0 };
+    return { startMs: 0, stepSeconds: series.stepSeconds, raw: new Float64Array(0), clean: new Float64Array(0), imputed: new Uint8Array(0), anomalies: [], missingSteps: 0, resetSteps: 0, implausible: { steps: 0, share: 0 } };
   }
   const sorted = [...finite].sort((a, b) => a.timestampMs - b.timestampMs);
   const startMs = sorted[0]!.timestampMs;
@@ -51,6 +65,7 @@ export function prepareSeries(series: RuleSeries, settings: CleaningSettings): P
     if (s.value < 0) resetSteps++;
     grid[Math.round((s.timestampMs - startMs) / stepMs)] = s.value >= 0 ? s.value : Number.NaN;
   }
+  const implausible = dropImplausible(grid, startMs, stepMs, settings.maxPlausibleRequestsPerSecond * series.stepSeconds);
   const imputed = new Uint8Array(length);
   for (let i = 0; i < length; i++) if (!Number.isFinite(grid[i]!)) imputed[i] = 1;
   const missingSteps = imputed.reduce((n, m) => n + m, 0);
@@ -58,7 +73,33 @@ export function prepareSeries(series: RuleSeries, settings: CleaningSettings): P
   fillGaps(grid, imputed, stepsPerDay, Math.floor((settings.maxInterpolatedGapMinutes * 60) / series.stepSeconds));
   const { clean, anomalies } = removeAnomalies(grid, imputed, stepsPerDay, series.stepSeconds, settings);
   const found = anomalies.map((i) => ({ atMs: startMs + i * stepMs, value: grid[i]!, expected: clean[i]! }));
-  return { startMs, stepSeconds: series.stepSeconds, raw: grid, clean, imputed, anomalies: found, missingSteps, resetSteps };
+  // Implausible points are reported with what they were filled in with, like anomalies.
+  for (const { index, value } of implausible.dropped) found.push({ atMs: startMs + index * stepMs, value, expected: clean[index]! });
+  found.sort((a, b) => a.atMs - b.atMs);
+  const { dropped: _dropped, ...implausibleSummary } = implausible;
+  return { startMs, stepSeconds: series.stepSeconds, raw: grid, clean, imputed, anomalies: found, missingSteps, resetSteps, implausible: implausibleSummary };
+}
+
+/**
+ * Sets to NaN (missing) every point that cannot be traffic: above `ceilingPerStep`, or more than
+ * IMPLAUSIBLE_FACTOR times the median of the series' finite points. Infinity and negative values
+ * are already NaN or caught here. A glitch must not become a peak the limit is raised to.
+ */
+function dropImplausible(grid: Float64Array, startMs: number, stepMs: number, ceilingPerStep: number): Implausible & { readonly dropped: ReadonlyArray<{ index: number; value: number }> } {
+  const finite = Array.from(grid).filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return { steps: 0, share: 0, dropped: [] };
+  const level = Math.max(1, median(finite));
+  const bound = Math.min(ceilingPerStep, IMPLAUSIBLE_FACTOR * level);
+  const dropped: Array<{ index: number; value: number }> = [];
+  let largest: { atMs: number; value: number } | undefined;
+  for (let i = 0; i < grid.length; i++) {
+    const value = grid[i]!;
+    if (!(value > bound)) continue;
+    dropped.push({ index: i, value });
+    if (largest === undefined || value > largest.value) largest = { atMs: startMs + i * stepMs, value };
+    grid[i] = Number.NaN;
+  }
+  return { steps: dropped.length, share: dropped.length / grid.length, dropped, ...(largest ? { largest } : {}) };
 }
 
 /** Short gaps: straight line between the neighbours. Long ones: the same time one day earlier (or later). */

@@ -50,6 +50,12 @@ export interface ForecastSettings {
   readonly anomalyMinRelative: number;
   /** Runs of candidates longer than this (minutes) are a regime, not an anomaly: kept. */
   readonly anomalyMaxRunMinutes: number;
+  /**
+   * Traffic above this many requests per second is not traffic (a broken exporter, a counter glitch,
+   * 1e300 from a bad query): such points are treated as missing, as are points more than
+   * IMPLAUSIBLE_FACTOR times the series' median.
+   */
+  readonly maxPlausibleRequestsPerSecond: number;
   /** Gaps up to this long (minutes) are interpolated; longer ones use the value one day earlier. */
   readonly maxInterpolatedGapMinutes: number;
   /** Candidate models; the engine fits these and picks per series by backtest. */
@@ -87,6 +93,7 @@ export const DEFAULT_FORECAST_SETTINGS: ForecastSettings = Object.freeze({
   anomalySigmas: 6,
   anomalyMinRelative: 0.5,
   anomalyMaxRunMinutes: 360,
+  maxPlausibleRequestsPerSecond: 100_000_000,
   maxInterpolatedGapMinutes: 60,
   models: Object.freeze(["recent-peak", "seasonal-naive", "mstl-ets", "prophet"] as const),
   prophetFits: 1,
@@ -106,4 +113,6 @@ export interface RuleOverride {
   /** This rule's own absolute bounds, in the rule's unit. */
   readonly floor?: number;
   readonly ceiling?: number;
+  /** This rule's own plausibility ceiling (requests per second) instead of settings.maxPlausibleRequestsPerSecond. */
+  readonly maxPlausibleRequestsPerSecond?: number;
 }
