@@ -1,51 +1,18 @@
 // Clients that connect and stall, or flood, or speak weak TLS, against the real webhook process:
 // every such connection is closed within seconds, the connection count is capped, and TLS 1.2
 // offers only forward-secret AEAD suites.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect as tcpConnect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
-import { encodeForecastCache } from "../../ratelimit/forecast-cache.js";
-import { forecastCache } from "../../webhook/test-support/admission-fixtures.js";
 import { hasOpenssl } from "../../webhook/test-support/tls-fixtures.js";
-import { createCertificateAuthority, issueCertificate } from "../stand-ins/kube-apiserver/certificates.js";
-import { cliPath } from "../support/paths.js";
+import { startWebhookProcess, type WebhookProcess } from "./webhook-process.js";
 
 const MAX_CONNECTIONS = 20;
 /** Well past the webhook's 5 s handshake and header timeouts and its 10 s request timeout, checked each second. */
 const CLOSED_WITHIN_MS = 20_000;
 
-let work: string;
-let webhook: ChildProcess;
+let webhook: WebhookProcess;
 let port: number;
 let ca: string;
-
-async function startWebhook(): Promise<void> {
-  work = await mkdtemp(join(tmpdir(), "attack-connections-"));
-  const authority = await createCertificateAuthority("attack CA");
-  const serving = await issueCertificate(authority, { commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] });
-  ca = authority.certPem;
-  await writeFile(join(work, "tls.crt"), serving.certPem);
-  await writeFile(join(work, "tls.key"), serving.keyPem, { mode: 0o600 });
-  await writeFile(join(work, "settings.yaml"), "webhook:\n  mode: enforce\n");
-  await writeFile(join(work, "forecast.json"), encodeForecastCache(forecastCache({}, 1, new Date().toISOString())).data?.["forecast.json"] as string);
-  const args = ["webhook", "--port", "0", "--cert", join(work, "tls.crt"), "--key", join(work, "tls.key"), "--forecast", join(work, "forecast.json"), "--settings", join(work, "settings.yaml"), "--max-connections", String(MAX_CONNECTIONS)];
-  webhook = spawn(process.execPath, [cliPath(), ...args], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the webhook printed no listening line: ${log}`)), 15_000);
-    webhook.stdout?.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /"port":(\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-  });
-}
 
 /** Resolves with the milliseconds until the socket closed, or rejects when it is still open after CLOSED_WITHIN_MS. */
 function closedWithin(socket: Socket): Promise<number> {
@@ -93,11 +60,11 @@ async function healthz(): Promise<string> {
 }
 
 (hasOpenssl() ? describe : describe.skip)("the webhook's connections are bounded", () => {
-  beforeAll(startWebhook, 30_000);
-  afterAll(async () => {
-    webhook?.kill("SIGTERM");
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  beforeAll(async () => {
+    webhook = await startWebhookProcess(["--max-connections", String(MAX_CONNECTIONS)]);
+    ({ port, ca } = webhook);
+  }, 30_000);
+  afterAll(() => webhook?.stop());
 
   it("closes TCP connections that never start the TLS handshake", async () => {
     const sockets = await Promise.all(Array.from({ length: 10 }, openTcp));

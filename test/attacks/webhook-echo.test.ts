@@ -1,0 +1,30 @@
+// A write whose config holds a 2 MiB unknown key: the real webhook process denies it, quoting at
+// most 200 characters of the key (marked as cut) in its answer and in its log line.
+import { admissionReview, rateLimitConfigMap } from "../../webhook/test-support/admission-fixtures.js";
+import { httpsRequest, testAgent } from "../../webhook/test-support/https-client.js";
+import { hasOpenssl } from "../../webhook/test-support/tls-fixtures.js";
+import { startWebhookProcess, type WebhookProcess } from "./webhook-process.js";
+
+const KEY = "k".repeat(2 * 1024 * 1024);
+
+(hasOpenssl() ? describe : describe.skip)("the webhook does not echo what it is sent", () => {
+  let webhook: WebhookProcess;
+  beforeAll(async () => {
+    webhook = await startWebhookProcess();
+  }, 30_000);
+  afterAll(() => webhook?.stop());
+
+  it("denies a config with a 2 MiB unknown key in a short answer and a short log line", async () => {
+    const config = `domain: edge\n${KEY}: 1\ndescriptors:\n  - key: PARTNER\n    rate_limit: {unit: minute, requests_per_unit: 10}\n`;
+    const review = admissionReview({ object: rateLimitConfigMap({ "config.yaml": config }), userInfo: { username: "mallory", groups: ["system:authenticated"] } });
+    const reply = await httpsRequest(testAgent(Buffer.from(webhook.ca)), webhook.port, "POST", "/validate", JSON.stringify(review));
+    expect(reply.status).toBe(200);
+    expect(reply.text.length).toBeLessThan(2_000);
+    const response = (JSON.parse(reply.text) as { response: { allowed: boolean; status?: { message?: string } } }).response;
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toMatch(new RegExp(`^config\\.yaml: .*'k{200}\\.\\.\\.\\(cut: ${KEY.length} characters in all\\)'`));
+    const denial = webhook.log().split("\n").find((line) => line.includes('"write denied"'));
+    expect(denial).toBeDefined();
+    expect(denial?.length).toBeLessThan(2_000);
+  }, 30_000);
+});
