@@ -1,5 +1,5 @@
 import { isGuardedObject, type Endpoint } from "./admission/admit.js";
-import { writeGenerationOf } from "./admission/configmap-object.js";
+import { generationClaimOf } from "./admission/generation-claim.js";
 import { assessForecast } from "./admission/forecast-trust.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionDecision } from "./admission/ratelimit-config.js";
@@ -20,8 +20,8 @@ export interface AnswerContext {
 
 export function answerContext(request: AdmissionRequest, policy: AdmissionPolicy, forecast: ForecastSnapshot, nowMs: number): AnswerContext {
   if (!isGuardedObject(request, policy.target)) return { policy, forecast, trust: "unguarded" };
-  const trust = assessForecast(forecast, writeGenerationOf(request.object), nowMs, policy.maxForecastAgeMs);
-  return { policy, forecast, trust: trust.trusted ? "trusted" : `${trust.reason}: ${trust.warning}` };
+  const trust = assessForecast(forecast, generationClaimOf(request, policy), nowMs, policy.maxForecastAgeMs);
+  return { policy, forecast, trust: trust.trusted ? `trusted: ${trust.notes.join("; ")}` : `${trust.reason}: ${trust.warning}` };
 }
 
 export function sameContext(a: AnswerContext, b: AnswerContext): boolean {

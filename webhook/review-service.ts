@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { admit, isGuardedObject, type Endpoint } from "./admission/admit.js";
-import { writeGenerationOf } from "./admission/configmap-object.js";
+import { generationClaimOf } from "./admission/generation-claim.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionContext, AdmissionDecision } from "./admission/ratelimit-config.js";
 import { readAdmissionReview, reviewOf, type AdmissionRequest, type AdmissionReview } from "./admission/review.js";
@@ -58,9 +58,9 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
   async function forecastFor(request: AdmissionRequest, policy: AdmissionPolicy): Promise<ForecastSnapshot> {
     const snapshot = deps.forecast.current();
     if (!isGuardedObject(request, policy.target)) return snapshot;
-    const generation = writeGenerationOf(request.object);
-    if (generation === undefined || (snapshot.state === "loaded" && snapshot.cache.generation >= generation)) return snapshot;
-    // A forecaster write from a newer generation than ours: never clamp it against the older one.
+    const claim = generationClaimOf(request, policy);
+    if (claim.kind !== "forecaster" || (snapshot.state === "loaded" && snapshot.cache.generation >= claim.generation)) return snapshot;
+    // The forecaster's write from a newer generation than ours: check it against that generation's bands, not the older ones.
     deps.metrics.forecastRereads.inc();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ForecastSnapshot>((resolve) => {

@@ -10,6 +10,10 @@ export interface WebhookSettings {
   readonly maxForecastAgeHours: number;
   readonly breakGlass: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly mergeDomains: boolean;
+  /** webhook.forecasterUsers: the forecaster's identities, the only writers whose trendmaster.io/generation counts. */
+  readonly forecasterUsers: readonly string[];
+  /** guardStamp.keyFile: the key ring the guarded-digest stamp is signed with; absent: writes are not stamped. */
+  readonly stampKeyFile?: string;
   /** Where break-glass notices go (the forecaster's slack section, its rate_limit_changes route); none when absent or disabled. */
   readonly slack?: SlackDelivery;
 }
@@ -21,6 +25,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
   maxForecastAgeHours: 24,
   breakGlass: Object.freeze({ users: Object.freeze([]), groups: Object.freeze([]) }),
   mergeDomains: false,
+  forecasterUsers: Object.freeze([]),
 });
 
 type Record_ = Record<string, unknown>;
@@ -69,6 +74,7 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
   const hook = section(doc.webhook, "webhook");
   const glass = section(hook.breakGlass, "webhook.breakGlass");
   const slack = section(doc.slack, "slack");
+  const stamp = section(doc.guardStamp, "guardStamp");
   const d = DEFAULT_WEBHOOK_SETTINGS;
   let mode = d.mode;
   if (hook.mode !== undefined && hook.mode !== null) {
@@ -95,6 +101,8 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     maxForecastAgeHours,
     breakGlass: Object.freeze({ users: Object.freeze(strings(glass, "users", "webhook.breakGlass")), groups: Object.freeze(strings(glass, "groups", "webhook.breakGlass")) }),
     mergeDomains,
+    forecasterUsers: Object.freeze(strings(hook, "forecasterUsers", "webhook")),
+    ...(stamp.keyFile !== undefined && stamp.keyFile !== null ? { stampKeyFile: str(stamp, "keyFile", "guardStamp", "") } : {}),
     ...(slackDelivery !== undefined ? { slack: slackDelivery } : {}),
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
@@ -150,5 +158,6 @@ export function policyOf(settings: WebhookSettings, pinnedMode: WebhookMode | un
     breakGlass: settings.breakGlass,
     target: settings.ratelimitConfig,
     mergeDomains: settings.mergeDomains,
+    forecasterUsers: settings.forecasterUsers,
   });
 }

@@ -4,7 +4,8 @@ import type { ConfigFile, LoadResult } from "../../ratelimit/loader.js";
 import { assessBreakGlass, type BreakGlass } from "./break-glass.js";
 import type { ConfigDerivations } from "./content-memo.js";
 import { clampMessage, outOfBandMessage, type Clamp } from "./clamp-plan.js";
-import { readConfigMapObject, writeGenerationOf, type ConfigMapObject } from "./configmap-object.js";
+import { readConfigMapObject, type ConfigMapObject } from "./configmap-object.js";
+import { generationClaimOf } from "./generation-claim.js";
 import { assessForecast, type ForecastTrust } from "./forecast-trust.js";
 import { diffObjects } from "./patch.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./policy.js";
@@ -118,7 +119,7 @@ interface LimitCheck {
 function checkLimits(request: AdmissionRequest, context: AdmissionContext, { configMap, files, loaded }: Loaded): LimitCheck {
   const { policy } = context;
   const check: LimitCheck = { warnings: [], audit: { mode: policy.mode }, edits: new Map(), clamps: [], wouldClamps: [], refusals: [] };
-  const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+  const trust = assessForecast(context.forecast, generationClaimOf(request, policy), context.nowMs, policy.maxForecastAgeMs);
   if (trust.cache) check.audit["forecast-generation"] = String(trust.cache.generation);
   if (!trust.trusted) {
     check.warnings.push(trust.warning);
@@ -126,6 +127,8 @@ function checkLimits(request: AdmissionRequest, context: AdmissionContext, { con
     check.unguarded = trust.reason;
     return check;
   }
+  check.warnings.push(...trust.notes);
+  if (trust.notes.length > 0) check.audit["generation-claim"] = trust.notes.join("\n");
   const plan = context.derive.planClamps(loaded, trust.cache);
   check.warnings.push(...plan.skipped);
   const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
@@ -220,7 +223,7 @@ export function validateRateLimitConfig(request: AdmissionRequest, context: Admi
     return { response: buildDenyResponse(request.uid, loadErrors.join("\n"), 422, { auditAnnotations: audit }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors } };
   }
   if (policy.mode === "enforce") {
-    const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+    const trust = assessForecast(context.forecast, generationClaimOf(request, policy), context.nowMs, policy.maxForecastAgeMs);
     if (trust.trusted) {
       audit["forecast-generation"] = String(trust.cache.generation);
       const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
