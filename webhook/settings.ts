@@ -1,6 +1,7 @@
 import yaml from "js-yaml";
 import { WEBHOOK_MODES, type AdmissionPolicy, type WebhookMode } from "./admission/policy.js";
 import type { SlackDelivery } from "./io/slack-notifier.js";
+import { checkSettingsSchema, mergeProblems, type NamedFile } from "../forecaster/logic/settings-schema.js";
 
 /** The parts of the settings file (docs/settings.md) the webhook reads. */
 export interface WebhookSettings {
@@ -36,18 +37,21 @@ function isRecord(value: unknown): value is Record_ {
 
 /**
  * Read the settings file's text into WebhookSettings, reporting every wrong value at once
- * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are not checked here.
+ * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are
+ * checked against the schema only (keys and types).
  */
-export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings } | { ok: false; problems: string[] } {
-  if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings; files: readonly NamedFile[] } | { ok: false; problems: string[] } {
+  if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS, files: [] };
   let doc: unknown;
   try {
     doc = yaml.load(text);
   } catch (error) {
     return { ok: false, problems: [`not YAML: ${(error as Error).message.split("\n")[0]}`] };
   }
-  if (doc === undefined || doc === null) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+  if (doc === undefined || doc === null) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS, files: [] };
   if (!isRecord(doc)) return { ok: false, problems: ["the settings file is not a YAML mapping"] };
+  // The whole file against the one schema both processes use: a typo anywhere stops the webhook too.
+  const schema = checkSettingsSchema(doc);
   const problems: string[] = [];
   const section = (value: unknown, path: string): Record_ => {
     if (value === undefined || value === null) return {};
@@ -105,7 +109,8 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     ...(stamp.keyFile !== undefined && stamp.keyFile !== null ? { stampKeyFile: str(stamp, "keyFile", "guardStamp", "") } : {}),
     ...(slackDelivery !== undefined ? { slack: slackDelivery } : {}),
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+  const all = mergeProblems(schema.problems, problems);
+  return all.length > 0 ? { ok: false, problems: all } : { ok: true, settings, files: schema.files };
 }
 
 /**
