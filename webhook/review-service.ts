@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { StampKeyRing } from "../ratelimit/guard-stamp.js";
 import { admit, isGuardedObject, type Endpoint } from "./admission/admit.js";
 import { generationClaimOf } from "./admission/generation-claim.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
@@ -17,6 +18,8 @@ export interface ReviewServiceDeps {
   readonly policy: () => AdmissionPolicy;
   readonly nowMs: () => number;
   readonly derive: AdmissionContext["derive"];
+  /** The stamp key ring now (re-read when its file changes); undefined: writes are not stamped. */
+  readonly stampKeys?: () => StampKeyRing | undefined;
   readonly metrics: WebhookMetrics;
   readonly logger: Logger;
   readonly notifier?: BreakGlassNotifier;
@@ -118,16 +121,17 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     const policy = deps.policy();
     const forecast = await forecastFor(request, policy);
     const nowMs = deps.nowMs();
+    const stampKeys = deps.stampKeys?.();
     let decision: AdmissionDecision;
     let chunks: readonly Buffer[] = [];
-    const context = wire ? answerContext(request, policy, forecast, nowMs) : undefined;
+    const context = wire ? answerContext(request, policy, forecast, nowMs, stampKeys) : undefined;
     const known = wire?.known;
     if (known && context && sameContext(known.context, context)) {
       decision = { response: { ...known.decision.response, uid: request.uid }, outcome: known.decision.outcome };
       chunks = answerWithUid(request.uid, known.afterUid);
       memo.touch(known);
     } else {
-      decision = admit(endpoint, request, { policy, forecast, nowMs, derive: deps.derive });
+      decision = admit(endpoint, request, { policy, forecast, nowMs, derive: deps.derive, ...(stampKeys ? { stampKeys } : {}) });
       if (wire && context) {
         const encoded = encodeAnswer(reviewOf(decision.response));
         chunks = [encoded.bytes];

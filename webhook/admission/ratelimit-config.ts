@@ -1,4 +1,5 @@
 import { GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
+import { signGuardStamp, type StampKeyRing } from "../../ratelimit/guard-stamp.js";
 import { configFilesOfConfigMap } from "../../ratelimit/configmap.js";
 import type { ConfigFile, LoadResult } from "../../ratelimit/loader.js";
 import { assessBreakGlass, type BreakGlass } from "./break-glass.js";
@@ -19,6 +20,8 @@ export interface AdmissionContext {
   readonly nowMs: number;
   /** Load, digest and edit: DIRECT_DERIVATIONS, or the same remembered by content. */
   readonly derive: ConfigDerivations;
+  /** The stamp key ring (guardStamp.keyFile): admitted writes are stamped with it; absent, they are not stamped. */
+  readonly stampKeys?: StampKeyRing;
 }
 
 /** What happened, for metrics, logs and Slack (the response is what the API server sees). */
@@ -80,8 +83,9 @@ function unreadable(request: AdmissionRequest, context: AdmissionContext, proble
   return { response: buildDenyResponse(request.uid, problem, 400, { auditAnnotations: { mode: "enforce" } }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors: [problem] } };
 }
 
-/** The object as admitted: `edits` applied to copies of data/binaryData, stamped with the guarded digest. */
-function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>, derive: ConfigDerivations): unknown {
+/** The object as admitted: `edits` applied to copies of data/binaryData, stamped (HMAC) over the data as admitted. */
+function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>, context: AdmissionContext): unknown {
+  const derive = context.derive;
   const original = object as Record<string, unknown> & { metadata?: Record<string, unknown> };
   const data = { ...configMap.data };
   const binaryData = { ...configMap.binaryData };
@@ -89,11 +93,11 @@ function admittedObject(object: unknown, configMap: ConfigMapObject, edits: Read
     if (Object.hasOwn(data, name)) data[name] = text;
     else binaryData[name] = Buffer.from(text, "utf8").toString("base64");
   }
-  const digest = derive.digest(data, binaryData);
-  const edited: Record<string, unknown> = {
-    ...original,
-    metadata: { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: digest } },
-  };
+  const edited: Record<string, unknown> = { ...original };
+  if (context.stampKeys) {
+    const stamp = signGuardStamp(context.stampKeys, context.policy.target, derive.digest(data, binaryData), context.nowMs);
+    edited.metadata = { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: stamp } };
+  }
   if (edits.size > 0) {
     if (original.data !== undefined) edited.data = data;
     if (original.binaryData !== undefined) edited.binaryData = binaryData;
@@ -176,7 +180,7 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
       outcome: { verdict: "denied", guarded: true, ...NOTHING, ...noted },
     };
   }
-  const operations = diffObjects(request.object, admittedObject(request.object, read.configMap, check.edits, context.derive));
+  const operations = diffObjects(request.object, admittedObject(request.object, read.configMap, check.edits, context));
   const patch = operations.length > 0 ? context.derive.encodePatch(operations) : undefined;
   return {
     response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings: check.warnings, auditAnnotations: check.audit }),
