@@ -93,10 +93,9 @@ export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: We
   }
   const parsed = parseWebhookSettings(settingsText);
   if (!parsed.ok) problems.push(...parsed.problems.map((p) => `settings file '${settingsFile}': ${p}`));
+  // Files the webhook reads must be there at start; the forecaster's own are its business.
+  problems.push(...missingFiles(parsed.files ?? [], "webhook", inputs.exists).map((p) => `settings file '${settingsFile}': ${p}`));
   if (parsed.ok) {
-    // Files the webhook reads must be there at start; the forecaster's own are its business.
-    const missing = missingFiles(parsed.files, "webhook", inputs.exists);
-    problems.push(...missing.map((p) => `settings file '${settingsFile}': ${p}`));
     const keyFile = parsed.settings.stampKeyFile;
     if (keyFile !== undefined && inputs.exists(keyFile)) {
       try {

@@ -40,7 +40,7 @@ function isRecord(value: unknown): value is Record_ {
  * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are
  * checked against the schema only (keys and types).
  */
-export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings; files: readonly NamedFile[] } | { ok: false; problems: string[] } {
+export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings; files: readonly NamedFile[] } | { ok: false; problems: string[]; files?: readonly NamedFile[] } {
   if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS, files: [] };
   let doc: unknown;
   try {
@@ -110,7 +110,7 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     ...(slackDelivery !== undefined ? { slack: slackDelivery } : {}),
   });
   const all = mergeProblems(schema.problems, problems);
-  return all.length > 0 ? { ok: false, problems: all } : { ok: true, settings, files: schema.files };
+  return all.length > 0 ? { ok: false, problems: all, files: schema.files } : { ok: true, settings, files: schema.files };
 }
 
 /**
