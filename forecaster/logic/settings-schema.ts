@@ -155,15 +155,15 @@ export function checkSettingsSchema(document: unknown, schema: SchemaNode = SETT
 
 /** The files `reader` reads that do not exist (one problem each, by setting path). */
 export function missingFiles(files: readonly NamedFile[], reader: SettingsReader, exists: (file: string) => boolean): string[] {
-  return files.filter((f) => f.readBy.includes(reader) && !exists(f.file)).map((f) => `${f.path}: '${f.file}' does not exist (mount it there)`);
+  return files.filter((f) => f.readBy.includes(reader) && !exists(f.file)).map((f) => `${f.path}: '${f.file}' does not exist (mount the Secret there)`);
 }
 
 /**
- * Schema problems first, then the reader's own problems about paths the schema did not already
- * report (a reader's range check on a value of the wrong type would only repeat it).
+ * The reader's own problems first (they know ranges and say more), then the schema's about paths
+ * the reader did not report: keys and types in sections this process does not read.
  */
 export function mergeProblems(schemaProblems: readonly string[], readerProblems: readonly string[]): string[] {
   const pathOf = (problem: string) => problem.slice(0, Math.max(0, problem.indexOf(": ")));
-  const reported = new Set(schemaProblems.map(pathOf));
-  return [...new Set([...schemaProblems, ...readerProblems.filter((p) => !reported.has(pathOf(p)))])];
+  const reported = new Set(readerProblems.map(pathOf));
+  return [...new Set([...readerProblems, ...schemaProblems.filter((p) => !reported.has(pathOf(p)))])];
 }
