@@ -38,7 +38,8 @@ class FakeForecastSource implements ForecastSource {
   }
 }
 
-const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false };
+const FORECASTER = { username: "system:serviceaccount:trendmaster:trendmaster-forecaster", groups: ["system:serviceaccounts"] };
+const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false, forecasterUsers: [FORECASTER.username] };
 
 function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive">> = {}) {
   const metrics = createWebhookMetrics(() => source.current(), () => NOW);
@@ -68,7 +69,7 @@ function response(reply: ReviewReply) {
 }
 
 describe("generation re-read", () => {
-  const write = (generation: string) => admissionReview({ object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: generation }) });
+  const write = (generation: string, userInfo = FORECASTER) => admissionReview({ object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: generation }), userInfo });
 
   it("re-reads the cache before judging a write from a newer generation, then clamps against the new one", async () => {
     const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) }, { state: "loaded", cache: band(800, 1200, 8) });
@@ -80,12 +81,26 @@ describe("generation re-read", () => {
     expect(answer?.auditAnnotations?.["forecast-generation"]).toBe("8");
   });
 
-  it("does not clamp when the re-read cache is still older than the write", async () => {
+  it("clamps against the generation in force when the re-read cache still lacks the claimed one", async () => {
     const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) });
     const { service } = setup(source);
     const answer = response(await service.review("mutate", write("8")));
     expect(source.refreshes).toBe(1);
-    expect(answer?.warnings).toEqual(["this write was computed from forecast generation 8 but the webhook has 7: limits not checked against guardrails"]);
+    expect(answer?.warnings).toEqual([
+      "trendmaster.io/generation 8 is not in the forecast cache (the webhook has generation 7): limits checked against generation 7's bands",
+      "PARTNER=acme: 1000/minute raised to 5000 (forecast peak 5000/minute on Mon 19:00)",
+    ]);
+  });
+
+  it("does not re-read for anyone else's claim: it is ignored", async () => {
+    const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) }, { state: "loaded", cache: band(800, 1200, 8) });
+    const { service } = setup(source);
+    const answer = response(await service.review("mutate", write("8", { username: "admin", groups: ["system:masters"] })));
+    expect(source.refreshes).toBe(0);
+    expect(answer?.warnings).toEqual([
+      "trendmaster.io/generation ignored: admin is not the forecaster; limits checked against generation 7's bands",
+      "PARTNER=acme: 1000/minute raised to 5000 (forecast peak 5000/minute on Mon 19:00)",
+    ]);
   });
 
   it("does not re-read for a write from the generation it has", async () => {
@@ -210,7 +225,7 @@ describe("answers remembered for a review that comes again with another uid", ()
   it("re-reads the cache for a newer generation's write even when its answer is remembered", async () => {
     const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
     const { service } = setup(source);
-    const write = (uid: string) => bytes({ uid, object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: "8" }) });
+    const write = (uid: string) => bytes({ uid, object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: "8" }), userInfo: FORECASTER });
     await service.reviewBytes("mutate", write("a"));
     await service.reviewBytes("mutate", write("b"));
     expect(source.refreshes).toBe(2);
