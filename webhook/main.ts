@@ -86,7 +86,6 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
           onReload: () => logger.info({ file: settings.stampKeyFile }, "stamp keys reloaded"),
         })
       : undefined;
-  if (!stampKeys) logger.warn("guardStamp.keyFile is not set: admitted writes are not stamped, and writes made while the webhook is down cannot be told from guarded ones");
   const slack = settings.slack;
   const reviews = createReviewService({
     forecast,
@@ -116,6 +115,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
     forecastStarted = true;
   });
   logger.info({ port: running.port, mode: policy.mode, forecast: config.forecastFile ?? `${config.podNamespace}/${settings.forecastCacheName}`, target: policy.target }, "webhook listening");
+  if (!stampKeys) logger.warn("guardStamp.keyFile is not set: admitted writes are not stamped, and writes made while the webhook is down cannot be told from guarded ones");
   await started;
   return {
     port: running.port,
