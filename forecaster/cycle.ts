@@ -455,7 +455,9 @@ async function applyChanges(
       ...(edit.binaryData ? { binaryData: edit.binaryData } : {}),
     };
     try {
-      await deps.configMaps.replace(next);
+      const stored = await deps.configMaps.replace(next);
+      // The webhook clamps what lies outside the bands it holds (it may lack this generation): say so, the table shows what was asked.
+      if (configDataDigest(stored.data, stored.binaryData) !== digest) progress.warnings.push(`the admission webhook changed this write of ${target} (limits clamped to the bands it holds): the stored limits differ from the changes listed`);
       progress.applied = [...edit.applied];
       progress.diff = configMapDiff(current, edit);
       deps.log.info({ target, generation, applied: edit.applied.length, historyRevision: progress.historyRevision, attempt }, "ratelimit-config updated");
