@@ -207,7 +207,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   if (progress.guard.status === "unchecked") progress.warnings.push("guardStamp.keyFile is not set: changes made while the webhook was down cannot be detected");
   if (progress.guard.status === "unguarded") {
     progress.unguardedIsNew = cacheObject?.metadata.annotations?.[CACHE_ANNOTATIONS.unguardedReported] !== progress.guard.digest;
-    log.warn({ target, writtenBy: progress.guard.writtenBy, digest: progress.guard.digest, stamp: progress.guard.stamp }, "UNGUARDED change: ratelimit-config data does not match the webhook's stamp");
+    log.warn({ target, writtenBy: progress.guard.writtenBy, digest: progress.guard.digest, stamp: progress.guard.stamp }, "UNGUARDED change: ratelimit-config data carries no valid stamp (missing, forged, or made for other data)");
     // Noted now, not with the cache write: a cycle that fails later must not alert again next time.
     if (progress.unguardedIsNew && cacheObject) cacheObject = await noteUnguardedReported(deps, cacheObject, progress.guard.digest);
   }
