@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { ANNOTATIONS } from "../ratelimit/annotations.js";
 import type { ForecastCache } from "../ratelimit/forecast-cache.js";
 import { DIRECT_DERIVATIONS } from "./admission/content-memo.js";
@@ -41,7 +42,7 @@ class FakeForecastSource implements ForecastSource {
 const FORECASTER = { username: "system:serviceaccount:trendmaster:trendmaster-forecaster", groups: ["system:serviceaccounts"] };
 const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false, forecasterUsers: [FORECASTER.username] };
 
-function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive">> = {}) {
+function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive" | "stampKeys">> = {}) {
   const metrics = createWebhookMetrics(() => source.current(), () => NOW);
   const notices: BreakGlassNotice[] = [];
   const service = createReviewService({
@@ -220,6 +221,26 @@ describe("answers remembered for a review that comes again with another uid", ()
     expect(answerOf(await service.reviewBytes("validate", mallory))).toEqual(response200(await setup(source, POLICY, { rememberedAnswers: 0 }).service.review("validate", JSON.parse(mallory.toString()))));
     expect(notices.map((n) => n.user)).toEqual(["oncall", "oncall"]);
     expect(await counter("trendmaster_webhook_overrides_total")).toEqual(['trendmaster_webhook_overrides_total{result="accepted"} 2', 'trendmaster_webhook_overrides_total{result="refused"} 2']);
+  });
+
+  it("signs afresh after a key rotation: a remembered answer never carries the retired key's stamp", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const ringOf = (text: string) => {
+      const parsed = parseStampKeyRing(text);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      return parsed.ring;
+    };
+    let ring = ringOf("review-service-key-one-0123456789abcdef01234");
+    const { service } = setup(source, POLICY, { stampKeys: () => ring });
+    const stampOf = (answer: AdmissionReview) =>
+      (JSON.parse(Buffer.from(answer.response?.patch ?? "", "base64").toString("utf8")) as { path: string; value: unknown }[]).find((op) => op.path.includes("guarded-digest"))?.value as string;
+    const body = (uid: string) => bytes({ uid, object });
+    for (const uid of ["a", "b", "c"]) await service.reviewBytes("mutate", body(uid));
+    const before = stampOf(answerOf(await service.reviewBytes("mutate", body("d"))));
+    expect(before.split(":")[1]).toBe(ring.signing.id);
+    ring = ringOf("review-service-key-two-fedcba9876543210fedcb");
+    const after = stampOf(answerOf(await service.reviewBytes("mutate", body("e"))));
+    expect(after.split(":")[1]).toBe(ring.signing.id);
   });
 
   it("re-reads the cache for a newer generation's write even when its answer is remembered", async () => {
