@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { buildForecasterConfig, type ForecasterConfig } from "../forecaster/config.js";
+import { kubeconfigProblem } from "./kubeconfig-check.js";
 import type { CommandIO } from "./io.js";
 
 export interface FlagSpec {
@@ -55,7 +56,13 @@ export function loadForecasterConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ForecasterConfig | undefined {
   const result = buildForecasterConfig({ env, readText, overrides, cores: availableParallelism(), needsTraffic });
-  if (result.ok) return result.config;
+  if (result.ok) {
+    // Every command that loads this configuration talks to the API server.
+    const kube = kubeconfigProblem(env);
+    if (kube === undefined) return result.config;
+    io.stderr(`trendmaster ${command}: ${kube}\n`);
+    return undefined;
+  }
   io.stderr(`trendmaster ${command}: invalid configuration (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}):\n${result.problems.map((p) => `  - ${p}`).join("\n")}\n`);
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { CommandIO } from "./io.js";
+import { kubeconfigProblem } from "./kubeconfig-check.js";
 import { buildWebhookConfig, WEBHOOK_USAGE } from "../webhook/config.js";
 import { runWebhook } from "../webhook/main.js";
 
@@ -27,6 +28,12 @@ export async function webhookCommand(args: string[], io: CommandIO): Promise<num
   });
   if (!built.ok) {
     io.stderr(built.problems.map((p) => `trendmaster webhook: ${p}\n`).join("") + `${WEBHOOK_USAGE}\n`);
+    return 2;
+  }
+  // Without --forecast the webhook watches the forecast cache through the API server.
+  const kube = built.config.forecastFile === undefined ? kubeconfigProblem(process.env) : undefined;
+  if (kube !== undefined) {
+    io.stderr(`trendmaster webhook: ${kube}\n`);
     return 2;
   }
   let webhook;

@@ -33,6 +33,38 @@ describe("buildForecasterConfig", () => {
     expect(result.ok && result.config.dryRun).toBe(expected);
   });
 
+  it("checks the sections it does not read against the one schema, and the files it reads, all at once", () => {
+    const settings = `
+webhook: {modee: audit, breakGlas: {users: [alice]}, maxForecastAgeHours: soon}
+guardStamp: {keyFile: /missing/stamp-key}
+forecaster:
+  prometheus: {bearerTokenFile: /nonexistent, caFile: /ca.pem}
+extra: true
+`;
+    const result = buildForecasterConfig({ env: { PROMETHEUS_URL: "http://p:9090", TRENDMASTER_SETTINGS: "/s.yaml" }, readText: files({ "/s.yaml": settings, "/ca.pem": "pem" }) });
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        "extra: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack)",
+        "webhook.modee: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
+        "webhook.breakGlas: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
+        "webhook.maxForecastAgeHours: must be a number, got 'soon'",
+        "guardStamp.keyFile: '/missing/stamp-key' does not exist (mount the Secret there)",
+        "forecaster.prometheus.bearerTokenFile: '/nonexistent' does not exist (mount the Secret there)",
+      ],
+    });
+  });
+
+  it("names a settings path that is a directory in one line", () => {
+    const isDirectory = (path: string): string | undefined => {
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: "EISDIR" });
+    };
+    expect(buildForecasterConfig({ env: { PROMETHEUS_URL: "http://p:9090", TRENDMASTER_SETTINGS: "/etc/trendmaster" }, readText: isDirectory })).toEqual({
+      ok: false,
+      problems: ["TRENDMASTER_SETTINGS: '/etc/trendmaster' is a directory, not a file"],
+    });
+  });
+
   it("reports every wrong setting at once, each naming the setting and the value", () => {
     const settings = `
 ratelimitConfig: {namespace: Istio, name: ratelimit-config}

@@ -13,7 +13,10 @@ import { DEFAULT_FORECAST_SETTINGS, MODEL_NAMES, type ForecastSettings, type Mod
 import { compileQueryTemplate, isQueryPresetName, type QueryPresetName, type QueryTemplate } from "./logic/query-template.js";
 import { DEFAULT_PROMETHEUS_SETTINGS, RedactedSecret, validatePrometheusSettings, type PrometheusSourceSettings } from "./io/prometheus-settings.js";
 import type { AlertRoute, SlackSettings } from "./io/slack.js";
+import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
+import { unreadableReason } from "./logic/file-errors.js";
 import { describe, parseBoolean, SectionReader } from "./settings-reader.js";
+import { checkSettingsSchema, FORECAST_NUMBER_KEYS, mergeProblems, missingFiles } from "./logic/settings-schema.js";
 
 export const DEFAULT_SETTINGS_FILE = "/etc/trendmaster/settings.yaml";
 export const DEFAULT_SCHEDULE = "0 */6 * * *";
@@ -68,6 +71,8 @@ export interface ForecasterConfig {
   readonly effectiveness: EffectivenessConfig;
   /** Absent: no Slack configured (alerts are logged only). */
   readonly slack?: SlackSettings;
+  /** guardStamp.keyFile: the key ring stamps are verified and signed with; absent: changes behind the webhook are not detected. */
+  readonly stampKeyFile?: string;
   /** Who writes, for history revisions: `trendmaster-forecaster <pod>`. */
   readonly writer: string;
   readonly settingsFile: string;
@@ -95,12 +100,6 @@ function checkNamespace(value: string): string | undefined {
   return value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) ? undefined : `'${value}' is not a valid namespace name`;
 }
 
-const FORECAST_NUMBER_KEYS = [
-  "horizonHours", "quantile", "headroom", "maxStepUp", "maxStepDown", "bandMaxFactor", "burstFactor", "floor", "ceiling",
-  "minHistoryDays", "fullHistoryDays", "maxHistoryDays", "calibrationOrigins", "maxCalibrationSpread", "modelStepSeconds",
-  "anomalySigmas", "anomalyMinRelative", "anomalyMaxRunMinutes", "maxInterpolatedGapMinutes", "prophetFits",
-  "maxPlausibleRequestsPerSecond",
-] as const;
 
 export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const problems: string[] = [];
@@ -128,17 +127,25 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   // Settings file.
   let root: unknown = {};
-  const text = inputs.readText(settingsFile);
+  let text: string | undefined;
+  try {
+    text = inputs.readText(settingsFile);
+  } catch (error) {
+    problems.push(`TRENDMASTER_SETTINGS: '${settingsFile}' ${unreadableReason(error)}`);
+  }
   if (text !== undefined) {
     try {
       root = yaml.load(text) ?? {};
     } catch (error) {
       problems.push(`${settingsFile}: not YAML: ${(error as Error).message.split("\n")[0]}`);
     }
-  } else if (env.TRENDMASTER_SETTINGS) {
+  } else if (env.TRENDMASTER_SETTINGS && problems.every((p) => !p.startsWith("TRENDMASTER_SETTINGS:"))) {
     problems.push(`TRENDMASTER_SETTINGS: '${settingsFile}' does not exist`);
   }
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "forecaster", "slack"]);
+  // The whole file against the one schema both processes use; the readers below check what the forecaster reads.
+  const schema = checkSettingsSchema(root);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack"]);
+  const stampKeyFile = top.section("guardStamp", ["keyFile"]).optionalString("keyFile");
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);
   const ratelimitConfig = {
@@ -207,13 +214,28 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const slack = slackSettings(top.section("slack", ["botTokenFile", "webhookUrlFile", "channels", "apiUrl", "timeoutMs", "alerts"]), problems, inputs.readText);
 
-  if (problems.length > 0) return { ok: false, problems };
+  const fileProblems = missingFiles(schema.files, "forecaster", (file) => fileExists(inputs.readText, file));
+  if (stampKeyFile !== undefined && fileExists(inputs.readText, stampKeyFile)) {
+    const ring = parseStampKeyRing(inputs.readText(stampKeyFile) ?? "");
+    if (!ring.ok) fileProblems.push(`guardStamp.keyFile: '${stampKeyFile}' ${ring.problem}`);
+  }
+  const allProblems = mergeProblems([...schema.problems, ...fileProblems], problems);
+  if (allProblems.length > 0) return { ok: false, problems: allProblems };
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
-    ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
+    ...(slack ? { slack } : {}), ...(stampKeyFile !== undefined ? { stampKeyFile } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/** A file the settings name exists when it can be read (a directory or an unreadable file is reported as read). */
+function fileExists(readText: (path: string) => string | undefined, file: string): boolean {
+  try {
+    return readText(file) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 function checkMetricName(name: string): string | undefined {

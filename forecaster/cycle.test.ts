@@ -1,5 +1,6 @@
 import { GUARDED_DIGEST_ANNOTATION } from "../ratelimit/annotations.js";
 import { configDataDigest } from "../ratelimit/digest.js";
+import { parseStampKeyRing, signGuardStamp, type StampKeyRing } from "../ratelimit/guard-stamp.js";
 import { decodeForecastCache } from "../ratelimit/forecast-cache.js";
 import { runCycle, type CycleDeps } from "./cycle.js";
 import { FakeClock } from "./io/clock.js";
@@ -39,9 +40,19 @@ function setup(recommended: Record<string, number | "low" | "throw"> = { "edge.P
   const notifier = new RecordingNotifier();
   const traffic = new FakeTrafficSource();
   const forecaster = new TableForecaster(recommended, NOW);
-  const deps: CycleDeps = { configMaps: store, traffic, forecaster, notifier, clock: new FakeClock(NOW), log: quietLog };
-  return { store, notifier, traffic, forecaster, deps };
+  const keys = { ring: ringOf(KEY_A) };
+  const deps: CycleDeps = { configMaps: store, traffic, forecaster, notifier, clock: new FakeClock(NOW), log: quietLog, stampKeys: () => keys.ring };
+  return { store, notifier, traffic, forecaster, deps, keys };
 }
+
+const KEY_A = "cycle-test-stamp-key-a-0123456789abcdef0123";
+const KEY_B = "cycle-test-stamp-key-b-fedcba9876543210fedc";
+function ringOf(text: string): StampKeyRing {
+  const parsed = parseStampKeyRing(text);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.ring;
+}
+const stampFor = (data: Record<string, string>, key = KEY_A) => signGuardStamp(ringOf(key), target, configDataDigest(data), NOW - 60_000);
 
 async function ratelimitText(store: MemoryConfigMapStore): Promise<string> {
   return (await store.get(target.namespace, target.name))?.data?.["config.yaml"] ?? "";
@@ -222,22 +233,65 @@ describe("runCycle", () => {
     expect(report.counts.excluded).toBe(1);
   });
 
-  it.each([
-    ["no stamp (webhook never installed)", undefined, "unstamped"],
-    ["matching stamp", "match", "guarded"],
-    ["stale stamp", "sha256:0000", "unguarded"],
+  const unguardedAlerts = (notifier: RecordingNotifier) => notifier.alerts.filter((a) => a.body.includes("UNGUARDED")).map((a) => a.body);
+
+  it.each<[string, (data: Record<string, string>) => string | undefined, string]>([
+    ["no stamp (webhook never installed)", () => undefined, "unstamped"],
+    ["the unkeyed digest of earlier releases, before anything was verified", (data) => configDataDigest(data), "unstamped"],
+    ["a valid stamp", (data) => stampFor(data), "guarded"],
+    ["a stamp made with a key TrendMaster does not hold", (data) => stampFor(data, KEY_B), "unguarded"],
+    ["a valid stamp made for other data", () => stampFor({ "config.yaml": "domain: other\n" }), "unguarded"],
+    ["a malformed stamp", () => "sha256:0000", "unguarded"],
   ])("reports ratelimit-config with %s", async (_name, stamp, status) => {
     const { store, deps, notifier } = setup({});
     const data = { "config.yaml": CONFIG };
-    const annotations = stamp === undefined ? undefined : { [GUARDED_DIGEST_ANNOTATION]: stamp === "match" ? configDataDigest(data) : stamp };
-    store.putAs("kubectl-edit", configMap(target.namespace, target.name, data, annotations));
+    const value = stamp(data);
+    store.putAs("kubectl-edit", configMap(target.namespace, target.name, data, value === undefined ? undefined : { [GUARDED_DIGEST_ANNOTATION]: value }));
     const report = await runCycle(deps, testCycleSettings());
     expect(report.guard?.status).toBe(status);
-    expect(notifier.alerts.some((a) => a.body.includes("UNGUARDED"))).toBe(status === "unguarded");
+    expect(unguardedAlerts(notifier)).toHaveLength(status === "unguarded" ? 1 : 0);
     // Alerted once per unguarded content, not every cycle.
     notifier.alerts.length = 0;
     await runCycle(deps, testCycleSettings());
-    expect(notifier.alerts.some((a) => a.body.includes("UNGUARDED"))).toBe(false);
+    expect(unguardedAlerts(notifier)).toEqual([]);
+  });
+
+  it("once a stamp was verified, a missing, forged or stale stamp is reported exactly alike", async () => {
+    const changed = { "config.yaml": CONFIG.replace("requests_per_unit: 100", "requests_per_unit: 1") };
+    const alerts: string[][] = [];
+    for (const stamp of [undefined, configDataDigest(changed), stampFor({ "config.yaml": CONFIG })]) {
+      const { store, deps, notifier } = setup({});
+      const guarded = { "config.yaml": CONFIG };
+      store.putAs("trendmaster-webhook", configMap(target.namespace, target.name, guarded, { [GUARDED_DIGEST_ANNOTATION]: stampFor(guarded) }));
+      expect((await runCycle(deps, testCycleSettings())).guard?.status).toBe("guarded");
+      store.putAs("kubectl-replace", configMap(target.namespace, target.name, changed, stamp === undefined ? undefined : { [GUARDED_DIGEST_ANNOTATION]: stamp }));
+      notifier.alerts.length = 0;
+      const report = await runCycle(deps, testCycleSettings());
+      expect(report.guard).toMatchObject({ status: "unguarded", digest: configDataDigest(changed), writtenBy: "kubectl-replace" });
+      // The in-memory store times its writes by the wall clock: only the write time may differ.
+      alerts.push(unguardedAlerts(notifier).map((a) => a.replace(/ at \d{4}-\d\d-\d\dT[\d:.]+Z/, " at <time>")));
+    }
+    expect(alerts[0]).toHaveLength(1);
+    expect(alerts[1]).toEqual(alerts[0]);
+    expect(alerts[2]).toEqual(alerts[0]);
+  });
+
+  it("a key rotation raises no alarm: data verified under the old key stays guarded once the old key is gone", async () => {
+    const { store, deps, notifier, keys } = setup({});
+    const data = { "config.yaml": CONFIG };
+    store.putAs("trendmaster-webhook", configMap(target.namespace, target.name, data, { [GUARDED_DIGEST_ANNOTATION]: stampFor(data, KEY_A) }));
+    expect((await runCycle(deps, testCycleSettings())).guard?.status).toBe("guarded");
+    // New key first, old one kept: both verify.
+    keys.ring = ringOf(`${KEY_B}\n${KEY_A}`);
+    expect((await runCycle(deps, testCycleSettings())).guard?.status).toBe("guarded");
+    // Old key retired while ratelimit-config still carries its stamp.
+    keys.ring = ringOf(KEY_B);
+    expect((await runCycle(deps, testCycleSettings())).guard?.status).toBe("guarded");
+    expect(unguardedAlerts(notifier)).toEqual([]);
+    // A change made behind the webhook's back is still caught under the new key.
+    const changed = { "config.yaml": CONFIG.replace("requests_per_unit: 100", "requests_per_unit: 1") };
+    store.putAs("kubectl-edit", configMap(target.namespace, target.name, changed, { [GUARDED_DIGEST_ANNOTATION]: stampFor(data, KEY_A) }));
+    expect((await runCycle(deps, testCycleSettings())).guard?.status).toBe("unguarded");
   });
 
   it("alerts an unguarded change once even while the cycles after it fail", async () => {
@@ -255,14 +309,23 @@ describe("runCycle", () => {
     expect(notifier.alerts.some((a) => a.body.includes("UNGUARDED"))).toBe(false);
   });
 
-  it("does not report its own write as unguarded when the webhook missed it", async () => {
+  it("stamps its own write, so a write the webhook missed is not reported as unguarded", async () => {
     const { store, deps } = setup();
     const data = { "config.yaml": CONFIG };
-    store.putAs("kubectl-edit", configMap(target.namespace, target.name, data, { [GUARDED_DIGEST_ANNOTATION]: configDataDigest(data) }));
-    await runCycle(deps, testCycleSettings());
+    store.putAs("kubectl-edit", configMap(target.namespace, target.name, data, { [GUARDED_DIGEST_ANNOTATION]: stampFor(data) }));
+    expect((await runCycle(deps, testCycleSettings())).outcome).toBe("applied");
+    const written = (await store.get(target.namespace, target.name)) as ConfigMapObject;
+    expect(written.metadata.annotations?.[GUARDED_DIGEST_ANNOTATION]).toBe(signGuardStamp(ringOf(KEY_A), target, configDataDigest(written.data), NOW));
     const next = await runCycle(deps, testCycleSettings());
-    expect(next.guard?.status).toBe("own-write");
-    expect((await store.get(target.namespace, target.name))?.metadata.annotations?.[GUARDED_DIGEST_ANNOTATION]).toBe(configDataDigest(data));
+    expect(next.guard?.status).toBe("guarded");
+  });
+
+  it("without a key ring nothing is checked, and each cycle says so", async () => {
+    const { deps } = setup({});
+    const { stampKeys: _keys, ...unkeyed } = deps;
+    const report = await runCycle(unkeyed, testCycleSettings());
+    expect(report.guard?.status).toBe("unchecked");
+    expect(report.warnings).toContain("guardStamp.keyFile is not set: changes made while the webhook was down cannot be detected");
   });
 
   it("keeps only the newest N history revisions", async () => {

@@ -6,6 +6,8 @@
  */
 import { configFilesOfConfigMap } from "../ratelimit/configmap.js";
 import { configDataDigest } from "../ratelimit/digest.js";
+import { GUARDED_DIGEST_ANNOTATION } from "../ratelimit/annotations.js";
+import { signGuardStamp, type StampKeyRing } from "../ratelimit/guard-stamp.js";
 import type { ForecastCache } from "../ratelimit/forecast-cache.js";
 import { loadRateLimitConfig } from "../ratelimit/loader.js";
 import { isLimitedRule, type LimitedRule } from "../ratelimit/rule.js";
@@ -64,6 +66,8 @@ export interface CycleDeps {
   readonly clock: Clock;
   readonly log: CycleLog;
   readonly effectiveness?: EffectivenessSource;
+  /** The stamp key ring (guardStamp.keyFile), read afresh each cycle so a rotation needs no restart; absent: no stamps. */
+  readonly stampKeys?: () => StampKeyRing;
 }
 
 export interface CycleSettings {
@@ -198,10 +202,12 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   if (previous.problem) progress.warnings.push(`previous forecast cache ${configMapRef(settings.cache.namespace, settings.cache.name)} is unreadable (${previous.problem}); starting a new one`);
 
   // 2. Was it changed behind the webhook's back?
-  progress.guard = checkGuarded(config);
+  const stampKeys = deps.stampKeys?.();
+  progress.guard = checkGuarded(config, stampKeys, settings.ratelimitConfig, cacheObject?.metadata.annotations?.[CACHE_ANNOTATIONS.lastGuarded]);
+  if (progress.guard.status === "unchecked") progress.warnings.push("guardStamp.keyFile is not set: changes made while the webhook was down cannot be detected");
   if (progress.guard.status === "unguarded") {
     progress.unguardedIsNew = cacheObject?.metadata.annotations?.[CACHE_ANNOTATIONS.unguardedReported] !== progress.guard.digest;
-    log.warn({ target, writtenBy: progress.guard.writtenBy, digest: progress.guard.digest, stamp: progress.guard.stamp }, "UNGUARDED change: ratelimit-config data does not match the webhook's stamp");
+    log.warn({ target, writtenBy: progress.guard.writtenBy, digest: progress.guard.digest, stamp: progress.guard.stamp }, "UNGUARDED change: ratelimit-config data carries no valid stamp (missing, forged, or made for other data)");
     // Noted now, not with the cache write: a cycle that fails later must not alert again next time.
     if (progress.unguardedIsNew && cacheObject) cacheObject = await noteUnguardedReported(deps, cacheObject, progress.guard.digest);
   }
@@ -268,6 +274,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   const cache = buildForecastCache({ generation, generatedAt: started.toISOString(), source: settings.sourceDescription, plans: plan.rules });
   const cacheAnnotations: Record<string, string> = { [CACHE_ANNOTATIONS.dryRun]: String(settings.dryRun) };
   if (progress.guard.status === "unguarded") cacheAnnotations[CACHE_ANNOTATIONS.unguardedReported] = progress.guard.digest;
+  if (progress.guard.status === "guarded") cacheAnnotations[CACHE_ANNOTATIONS.lastGuarded] = progress.guard.digest;
   checkpoint(signal);
   await writeCache(deps, settings, cacheObject, cache, cacheAnnotations);
   progress.generation = generation;
@@ -283,7 +290,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
     return "dry-run";
   }
   checkpoint(signal);
-  return applyChanges(deps, settings, config, plan, basedOn, generation, progress, signal);
+  return applyChanges(deps, settings, config, plan, basedOn, generation, progress, signal, stampKeys);
 }
 
 /** What the chunked fetch found, without holding the series. */
@@ -420,6 +427,7 @@ async function applyChanges(
   generation: number,
   progress: Progress,
   signal: AbortSignal | undefined,
+  stampKeys: StampKeyRing | undefined,
 ): Promise<CycleOutcome> {
   const { namespace, name } = settings.ratelimitConfig;
   const target = configMapRef(namespace, name);
@@ -432,19 +440,24 @@ async function applyChanges(
       deps.log.info({ skipped: edit.skipped.length }, "no limit left to change after re-reading ratelimit-config");
       return "no-change";
     }
-    const at = deps.clock.now().toISOString();
+    const now = deps.clock.now();
+    const at = now.toISOString();
     const digest = configDataDigest(edit.data, edit.binaryData);
+    // Stamped by us too: when the webhook is down, our own write is still known as guarded (the webhook re-stamps it when up).
+    const stamp: Record<string, string> = stampKeys ? { [GUARDED_DIGEST_ANNOTATION]: signGuardStamp(stampKeys, settings.ratelimitConfig, digest, now.getTime()) } : {};
     const rulesChanged = edit.applied.map((a) => a.fullKey);
     // History first: nothing is ever replaced without a restorable copy.
     progress.historyRevision = await recordRevision(deps, settings, current, `${settings.writer} generation ${generation}`, describeLimitChanges(edit.applied), at);
     const { managedFields: _managed, ...metadata } = current.metadata;
     const next: ConfigMapObject = {
-      metadata: { ...metadata, annotations: writeAnnotations(metadata.annotations, applyAnnotations({ generation, appliedAt: at, rulesChanged, digest })) },
+      metadata: { ...metadata, annotations: writeAnnotations(metadata.annotations, { ...applyAnnotations({ generation, appliedAt: at, rulesChanged, digest }), ...stamp }) },
       ...(edit.data ? { data: edit.data } : {}),
       ...(edit.binaryData ? { binaryData: edit.binaryData } : {}),
     };
     try {
-      await deps.configMaps.replace(next);
+      const stored = await deps.configMaps.replace(next);
+      // The webhook clamps what lies outside the bands it holds (it may lack this generation): say so, the table shows what was asked.
+      if (configDataDigest(stored.data, stored.binaryData) !== digest) progress.warnings.push(`the admission webhook changed this write of ${target} (limits clamped to the bands it holds): the stored limits differ from the changes listed`);
       progress.applied = [...edit.applied];
       progress.diff = configMapDiff(current, edit);
       deps.log.info({ target, generation, applied: edit.applied.length, historyRevision: progress.historyRevision, attempt }, "ratelimit-config updated");

@@ -13,6 +13,7 @@ import { createForecastEngine } from "./engine/index.js";
 import { systemClock, type Clock } from "./io/clock.js";
 import { KubeConfigMapStore, type ConfigMapStore } from "./io/configmaps.js";
 import { PrometheusEffectivenessSource } from "./io/effectiveness.js";
+import { stampKeyFileReader } from "./io/stamp-keys.js";
 import { FileTrafficSource } from "./io/file-source.js";
 import { startHttpServer, type RunningHttpServer } from "./io/http-server.js";
 import { KubeLeaseStore, StoreLeaseLock, type LeaseLock, type LeaseStore } from "./io/lease.js";
@@ -109,7 +110,11 @@ export async function createRuntime(config: ForecasterConfig, parts: RuntimePart
   const notifier = parts.notifier ?? (config.slack ? new SlackNotifier(config.slack) : silentNotifier);
   const metrics = parts.metrics ?? new ForecasterMetrics(config.metrics.maxRuleSeries);
   const lock = new StoreLeaseLock(leases, config.lease, clock, (error) => log.warn({ error: error.message }, "Lease renewal failed"));
-  const deps: CycleDeps = { configMaps, traffic, forecaster, notifier, clock, log, ...(effectiveness ? { effectiveness } : {}) };
+  const deps: CycleDeps = {
+    configMaps, traffic, forecaster, notifier, clock, log,
+    ...(effectiveness ? { effectiveness } : {}),
+    ...(config.stampKeyFile !== undefined ? { stampKeys: stampKeyFileReader(config.stampKeyFile) } : {}),
+  };
   return {
     config,
     deps,

@@ -1,4 +1,5 @@
 import { configDataDigest } from "../ratelimit/digest.js";
+import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { runCycle } from "./cycle.js";
 import { FakeClock } from "./io/clock.js";
 import { MemoryConfigMapStore } from "./io/memory-kube.js";
@@ -70,12 +71,15 @@ describe("history and rollback", () => {
     expect(await rollback({ configMaps: store, clock }, scope, { toRevision: 3, actor: "alice", maxConflictRetries: 3 })).toEqual({ status: "already-current", revision: 3 });
   });
 
-  it("does not report its own rollback as an unguarded change", async () => {
+  it("reports a rollback the webhook missed like any unguarded write: trendmaster.io/applied-digest is no proof, any writer can set it", async () => {
     const { store, clock, scope } = await threeChanges();
     await rollback({ configMaps: store, clock }, scope, { toRevision: 1, actor: "alice", maxConflictRetries: 3 });
-    store.putAs("x", { ...(await store.get(target.namespace, target.name))!, metadata: { ...target, annotations: { ...(await store.get(target.namespace, target.name))!.metadata.annotations, "trendmaster.io/guarded-digest": "sha256:stale" } } });
-    const report = await runCycle({ configMaps: store, traffic: new FakeTrafficSource(), forecaster: new TableForecaster({}), notifier: new RecordingNotifier(), clock, log: quietLog }, testCycleSettings());
-    expect(report.guard?.status).toBe("own-write");
+    const restored = (await store.get(target.namespace, target.name))!;
+    store.putAs("x", { ...restored, metadata: { ...target, annotations: { ...restored.metadata.annotations, "trendmaster.io/guarded-digest": "sha256:stale" } } });
+    const ring = parseStampKeyRing("rollback-test-stamp-key-0123456789abcdef01");
+    if (!ring.ok) throw new Error(ring.problem);
+    const report = await runCycle({ configMaps: store, traffic: new FakeTrafficSource(), forecaster: new TableForecaster({}), notifier: new RecordingNotifier(), clock, log: quietLog, stampKeys: () => ring.ring }, testCycleSettings());
+    expect(report.guard?.status).toBe("unguarded");
   });
 
   it("names the revisions that exist when asked for one that does not", async () => {

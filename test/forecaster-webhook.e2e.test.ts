@@ -1,9 +1,9 @@
 // The forecaster's own write through the real webhook: the cache is written before ratelimit-config,
 // and the write carries the generation it was computed from, so the webhook checks it against the
 // fresh bands, never a stale one. Built on the whole-system harness (test/e2e/system.ts).
-import { join } from "node:path";
 import { RELEASE_NAMESPACE } from "./chart/render.js";
 import { runTrendmaster } from "./e2e/cli-process.js";
+import { storedStampVerdict } from "./e2e/stamp-check.js";
 import { missingPrerequisite, startTrendMasterSystem, USERS, type TrendMasterSystem } from "./e2e/system.js";
 
 const missing = await missingPrerequisite();
@@ -48,7 +48,7 @@ describeWithSystem("forecaster writes through the webhook", () => {
     const gen2 = await system.forecastCache();
     const stored = await system.storedConfig();
     expect(stored.annotations["trendmaster.io/generation"]).toBe("2");
-    expect(stored.annotations["trendmaster.io/guarded-digest"]).toMatch(/^sha256:/); // the webhook was in the path
+    expect((await storedStampVerdict(system.stampKeyFile, stored)).valid).toBe(true); // stamped with the key: the webhook was in the path
     const limit = Number(/value: p0\n\s+rate_limit: \{unit: minute, requests_per_unit: (\d+)\}/.exec(stored.text)?.[1]);
     expect(limit).toBe(gen2.rules["edge.PARTNER_p0"]?.recommended);
     expect(limit).toBeGreaterThan(41);
@@ -63,7 +63,7 @@ describeWithSystem("forecaster writes through the webhook", () => {
     const as = async (user: keyof typeof USERS) => ({
       KUBECONFIG: await system.api.writeKubeconfig(system.work, USERS[user].name),
       POD_NAMESPACE: RELEASE_NAMESPACE,
-      TRENDMASTER_SETTINGS: join(system.work, "settings.yaml"),
+      TRENDMASTER_SETTINGS: system.settingsFile,
       HOME: system.work,
       LOG_LEVEL: "warn",
     });

@@ -1,10 +1,11 @@
 import { isGuardedObject, type Endpoint } from "./admission/admit.js";
-import { writeGenerationOf } from "./admission/configmap-object.js";
+import { generationClaimOf } from "./admission/generation-claim.js";
 import { assessForecast } from "./admission/forecast-trust.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionDecision } from "./admission/ratelimit-config.js";
 import type { AdmissionRequest } from "./admission/review.js";
 import { crc32 } from "node:zlib";
+import type { StampKeyRing } from "../ratelimit/guard-stamp.js";
 import { uidMatching, type UidTemplate } from "./review-template.js";
 
 /**
@@ -16,16 +17,18 @@ export interface AnswerContext {
   readonly policy: AdmissionPolicy;
   readonly forecast: ForecastSnapshot;
   readonly trust: string;
+  /** The key ring stamps are signed with: a rotation makes every answer afresh. */
+  readonly stampKeys?: StampKeyRing;
 }
 
-export function answerContext(request: AdmissionRequest, policy: AdmissionPolicy, forecast: ForecastSnapshot, nowMs: number): AnswerContext {
+export function answerContext(request: AdmissionRequest, policy: AdmissionPolicy, forecast: ForecastSnapshot, nowMs: number, stampKeys?: StampKeyRing): AnswerContext {
   if (!isGuardedObject(request, policy.target)) return { policy, forecast, trust: "unguarded" };
-  const trust = assessForecast(forecast, writeGenerationOf(request.object), nowMs, policy.maxForecastAgeMs);
-  return { policy, forecast, trust: trust.trusted ? "trusted" : `${trust.reason}: ${trust.warning}` };
+  const trust = assessForecast(forecast, generationClaimOf(request, policy), nowMs, policy.maxForecastAgeMs);
+  return { policy, forecast, trust: trust.trusted ? `trusted: ${trust.notes.join("; ")}` : `${trust.reason}: ${trust.warning}`, ...(stampKeys ? { stampKeys } : {}) };
 }
 
 export function sameContext(a: AnswerContext, b: AnswerContext): boolean {
-  return a.policy === b.policy && a.forecast === b.forecast && a.trust === b.trust;
+  return a.policy === b.policy && a.forecast === b.forecast && a.trust === b.trust && a.stampKeys === b.stampKeys;
 }
 
 /** One answered review: the decision for its bytes in its context, and the answer's bytes after the uid. */

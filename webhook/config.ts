@@ -1,5 +1,8 @@
 import { WEBHOOK_MODES, type WebhookMode } from "./admission/policy.js";
 import { parseWebhookSettings, type WebhookSettings } from "./settings.js";
+import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
+import { missingFiles } from "../forecaster/logic/settings-schema.js";
+import { unreadableReason } from "../forecaster/logic/file-errors.js";
 
 export const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]";
 
@@ -97,10 +100,23 @@ export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: We
     settingsText = inputs.readText(settingsFile);
     if (settingsText === undefined && settingsFlag !== undefined) problems.push(`--settings '${settingsFile}' does not exist`);
   } catch (error) {
-    problems.push(`settings file '${settingsFile}': ${(error as Error).message}`);
+    problems.push(`settings file '${settingsFile}' ${unreadableReason(error)}`);
   }
   const parsed = parseWebhookSettings(settingsText);
   if (!parsed.ok) problems.push(...parsed.problems.map((p) => `settings file '${settingsFile}': ${p}`));
+  // Files the webhook reads must be there at start; the forecaster's own are its business.
+  problems.push(...missingFiles(parsed.files ?? [], "webhook", inputs.exists).map((p) => `settings file '${settingsFile}': ${p}`));
+  if (parsed.ok) {
+    const keyFile = parsed.settings.stampKeyFile;
+    if (keyFile !== undefined && inputs.exists(keyFile)) {
+      try {
+        const ring = parseStampKeyRing(inputs.readText(keyFile) ?? "");
+        if (!ring.ok) problems.push(`settings file '${settingsFile}': guardStamp.keyFile: '${keyFile}' ${ring.problem}`);
+      } catch (error) {
+        problems.push(`settings file '${settingsFile}': guardStamp.keyFile: '${keyFile}' ${unreadableReason(error)}`);
+      }
+    }
+  }
   if (problems.length > 0 || !parsed.ok) return { ok: false, problems };
   return {
     ok: true,

@@ -1,13 +1,14 @@
 // The webhook behind the kube-apiserver stand-in: writes through the Kubernetes API are mutated and
 // validated by it, and the forecast cache is read and watched through client-node.
 import { DEFAULT_MAX_CONNECTIONS } from "./config.js";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap, type V1MutatingWebhookConfiguration, type V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { ANNOTATIONS, GUARDED_DIGEST_ANNOTATION } from "../ratelimit/annotations.js";
 import { configDataDigest } from "../ratelimit/digest.js";
+import { parseStampKeyRing, verifyGuardStamp } from "../ratelimit/guard-stamp.js";
 import { encodeForecastCache } from "../ratelimit/forecast-cache.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "../test/stand-ins/kube-apiserver/index.js";
 import { kubeConfigMapAccess } from "./io/kube-configmap-access.js";
@@ -18,6 +19,7 @@ import { forecastCache } from "./test-support/admission-fixtures.js";
 import { createTestPki, hasOpenssl, type TestPki } from "./test-support/tls-fixtures.js";
 
 const describeTls = hasOpenssl() ? describe : describe.skip;
+const STAMP_KEY = "kube-admission-test-stamp-key-0123456789abcdef";
 
 const config = (limit: number) => `domain: edge\ndescriptors:\n  - key: PARTNER\n    value: acme\n    rate_limit:\n      unit: minute\n      requests_per_unit: ${limit}  # contract\n`;
 const cacheAt = (generation: number, min: number, max: number) =>
@@ -61,7 +63,8 @@ describeTls("webhook behind the kube-apiserver stand-in", () => {
     pki = createTestPki();
     dir = mkdtempSync(join(tmpdir(), "tm-webhook-kube-"));
     pki.issue(join(dir, "tls.crt"), join(dir, "tls.key"));
-    const settings = parseWebhookSettings("webhook:\n  breakGlass:\n    groups: [sre]\n");
+    writeFileSync(join(dir, "stamp-key"), `${STAMP_KEY}\n`);
+    const settings = parseWebhookSettings(`webhook:\n  breakGlass:\n    groups: [sre]\n  forecasterUsers: ["system:serviceaccount:trendmaster:trendmaster"]\nguardStamp:\n  keyFile: ${join(dir, "stamp-key")}\n`);
     if (!settings.ok) throw new Error(settings.problems.join("; "));
     forecast = createWatchedForecastSource(await kubeConfigMapAccess("trendmaster", "trendmaster-forecast", api.kubeconfigPath("system:serviceaccount:trendmaster:trendmaster")), { retryDelayMs: 60_000 });
     webhook = await runWebhook(
@@ -93,12 +96,14 @@ describeTls("webhook behind the kube-apiserver stand-in", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("clamps a human's write and stamps the digest of what it admitted", async () => {
+  it("clamps a human's write and stamps what it admitted with the key from its key file", async () => {
     await write("alice", 1000);
     const cm = stored();
     expect(limitOf(cm)).toBe(5000);
     expect(cm.data?.["config.yaml"]).toBe(config(5000));
-    expect(cm.metadata?.annotations?.[GUARDED_DIGEST_ANNOTATION]).toBe(configDataDigest(cm.data));
+    const ring = parseStampKeyRing(STAMP_KEY);
+    if (!ring.ok) throw new Error(ring.problem);
+    expect(verifyGuardStamp(ring.ring, { namespace: "istio-system", name: "ratelimit-config" }, configDataDigest(cm.data), cm.metadata?.annotations?.[GUARDED_DIGEST_ANNOTATION]).valid).toBe(true);
   });
 
   it("denies a config the ratelimit service would not load, with the loader's text", async () => {

@@ -8,6 +8,7 @@ import { createFileForecastSource } from "./io/file-forecast-source.js";
 import type { ForecastSource } from "./io/forecast-source.js";
 import { kubeConfigMapAccess } from "./io/kube-configmap-access.js";
 import { createSlackNotifier } from "./io/slack-notifier.js";
+import { watchStampKeyFile } from "./io/stamp-key-file.js";
 import { TlsReloader } from "./io/tls-reloader.js";
 import { createWatchedForecastSource } from "./io/watched-forecast-source.js";
 import { createWebhookMetrics } from "./metrics.js";
@@ -76,12 +77,22 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
   };
   watchFile(config.settingsFile, { interval: pollIntervalMs, persistent: false }, settingsListener);
 
+  // Read at start (config checked it exists); guardStamp.keyFile changes take effect on restart.
+  const stampKeys =
+    settings.stampKeyFile !== undefined
+      ? watchStampKeyFile(settings.stampKeyFile, {
+          pollIntervalMs,
+          onProblem: (message) => logger.error(message),
+          onReload: () => logger.info({ file: settings.stampKeyFile }, "stamp keys reloaded"),
+        })
+      : undefined;
   const slack = settings.slack;
   const reviews = createReviewService({
     forecast,
     policy: () => policy,
     nowMs: Date.now,
     derive: createMemoizedDerivations(),
+    ...(stampKeys ? { stampKeys: () => stampKeys.current() } : {}),
     metrics,
     logger,
     ...(slack ? { notifier: createSlackNotifier(slack, (message) => logger.warn(message)) } : {}),
@@ -104,12 +115,14 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
     forecastStarted = true;
   });
   logger.info({ port: running.port, mode: policy.mode, forecast: config.forecastFile ?? `${config.podNamespace}/${settings.forecastCacheName}`, target: policy.target }, "webhook listening");
+  if (!stampKeys) logger.warn("guardStamp.keyFile is not set: admitted writes are not stamped, and writes made while the webhook is down cannot be told from guarded ones");
   await started;
   return {
     port: running.port,
     policy: () => policy,
     async stop() {
       unwatchFile(config.settingsFile, settingsListener);
+      stampKeys?.stop();
       tls.stop();
       forecast.stop();
       await running.close();

@@ -13,7 +13,7 @@ export interface WebhookMetrics {
   readonly auditWouldClamps: Counter<"direction">;
   /** Break-glass writes: accepted (allow-listed) or refused (annotation ignored). */
   readonly overrides: Counter<"result">;
-  /** Writes admitted without a guardrail check, by why (missing, unreadable, stale, generation-ahead). */
+  /** Writes admitted without a guardrail check, by why (missing, unreadable, stale). */
   readonly unguarded: Counter<"reason">;
   /** Configs the ratelimit service would not load. */
   readonly loadErrors: Counter<"mode">;

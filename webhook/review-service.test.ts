@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { ANNOTATIONS } from "../ratelimit/annotations.js";
 import type { ForecastCache } from "../ratelimit/forecast-cache.js";
 import { DIRECT_DERIVATIONS } from "./admission/content-memo.js";
@@ -38,9 +39,10 @@ class FakeForecastSource implements ForecastSource {
   }
 }
 
-const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false };
+const FORECASTER = { username: "system:serviceaccount:trendmaster:trendmaster-forecaster", groups: ["system:serviceaccounts"] };
+const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * 3_600_000, breakGlass: { users: ["oncall"], groups: [] }, target: TARGET, mergeDomains: false, forecasterUsers: [FORECASTER.username] };
 
-function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive">> = {}) {
+function setup(source: ForecastSource, policy: AdmissionPolicy = POLICY, options: Partial<Pick<ReviewServiceDeps, "policy" | "nowMs" | "rememberedAnswers" | "derive" | "stampKeys">> = {}) {
   const metrics = createWebhookMetrics(() => source.current(), () => NOW);
   const notices: BreakGlassNotice[] = [];
   const service = createReviewService({
@@ -68,7 +70,7 @@ function response(reply: ReviewReply) {
 }
 
 describe("generation re-read", () => {
-  const write = (generation: string) => admissionReview({ object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: generation }) });
+  const write = (generation: string, userInfo = FORECASTER) => admissionReview({ object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: generation }), userInfo });
 
   it("re-reads the cache before judging a write from a newer generation, then clamps against the new one", async () => {
     const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) }, { state: "loaded", cache: band(800, 1200, 8) });
@@ -80,12 +82,26 @@ describe("generation re-read", () => {
     expect(answer?.auditAnnotations?.["forecast-generation"]).toBe("8");
   });
 
-  it("does not clamp when the re-read cache is still older than the write", async () => {
+  it("clamps against the generation in force when the re-read cache still lacks the claimed one", async () => {
     const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) });
     const { service } = setup(source);
     const answer = response(await service.review("mutate", write("8")));
     expect(source.refreshes).toBe(1);
-    expect(answer?.warnings).toEqual(["this write was computed from forecast generation 8 but the webhook has 7: limits not checked against guardrails"]);
+    expect(answer?.warnings).toEqual([
+      "trendmaster.io/generation 8 is not in the forecast cache (the webhook has generation 7): limits checked against generation 7's bands",
+      "PARTNER=acme: 1000/minute raised to 5000 (forecast peak 5000/minute on Mon 19:00)",
+    ]);
+  });
+
+  it("does not re-read for anyone else's claim: it is ignored", async () => {
+    const source = new FakeForecastSource({ state: "loaded", cache: band(5000, 9000, 7) }, { state: "loaded", cache: band(800, 1200, 8) });
+    const { service } = setup(source);
+    const answer = response(await service.review("mutate", write("8", { username: "admin", groups: ["system:masters"] })));
+    expect(source.refreshes).toBe(0);
+    expect(answer?.warnings).toEqual([
+      "trendmaster.io/generation ignored: admin is not the forecaster; limits checked against generation 7's bands",
+      "PARTNER=acme: 1000/minute raised to 5000 (forecast peak 5000/minute on Mon 19:00)",
+    ]);
   });
 
   it("does not re-read for a write from the generation it has", async () => {
@@ -207,10 +223,30 @@ describe("answers remembered for a review that comes again with another uid", ()
     expect(await counter("trendmaster_webhook_overrides_total")).toEqual(['trendmaster_webhook_overrides_total{result="accepted"} 2', 'trendmaster_webhook_overrides_total{result="refused"} 2']);
   });
 
+  it("signs afresh after a key rotation: a remembered answer never carries the retired key's stamp", async () => {
+    const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
+    const ringOf = (text: string) => {
+      const parsed = parseStampKeyRing(text);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      return parsed.ring;
+    };
+    let ring = ringOf("review-service-key-one-0123456789abcdef01234");
+    const { service } = setup(source, POLICY, { stampKeys: () => ring });
+    const stampOf = (answer: AdmissionReview) =>
+      (JSON.parse(Buffer.from(answer.response?.patch ?? "", "base64").toString("utf8")) as { path: string; value: unknown }[]).find((op) => op.path.includes("guarded-digest"))?.value as string;
+    const body = (uid: string) => bytes({ uid, object });
+    for (const uid of ["a", "b", "c"]) await service.reviewBytes("mutate", body(uid));
+    const before = stampOf(answerOf(await service.reviewBytes("mutate", body("d"))));
+    expect(before.split(":")[1]).toBe(ring.signing.id);
+    ring = ringOf("review-service-key-two-fedcba9876543210fedcb");
+    const after = stampOf(answerOf(await service.reviewBytes("mutate", body("e"))));
+    expect(after.split(":")[1]).toBe(ring.signing.id);
+  });
+
   it("re-reads the cache for a newer generation's write even when its answer is remembered", async () => {
     const source = new FakeForecastSource(loaded(band(5000, 9000, 7)));
     const { service } = setup(source);
-    const write = (uid: string) => bytes({ uid, object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: "8" }) });
+    const write = (uid: string) => bytes({ uid, object: rateLimitConfigMap({ "config.yaml": CONFIG }, { [ANNOTATIONS.generation]: "8" }), userInfo: FORECASTER });
     await service.reviewBytes("mutate", write("a"));
     await service.reviewBytes("mutate", write("b"));
     expect(source.refreshes).toBe(2);

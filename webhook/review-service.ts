@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
+import type { StampKeyRing } from "../ratelimit/guard-stamp.js";
 import { admit, isGuardedObject, type Endpoint } from "./admission/admit.js";
-import { writeGenerationOf } from "./admission/configmap-object.js";
+import { generationClaimOf } from "./admission/generation-claim.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./admission/policy.js";
 import type { AdmissionContext, AdmissionDecision } from "./admission/ratelimit-config.js";
 import { readAdmissionReview, reviewOf, type AdmissionRequest, type AdmissionReview } from "./admission/review.js";
@@ -18,6 +19,8 @@ export interface ReviewServiceDeps {
   readonly policy: () => AdmissionPolicy;
   readonly nowMs: () => number;
   readonly derive: AdmissionContext["derive"];
+  /** The stamp key ring now (re-read when its file changes); undefined: writes are not stamped. */
+  readonly stampKeys?: () => StampKeyRing | undefined;
   readonly metrics: WebhookMetrics;
   readonly logger: Logger;
   readonly notifier?: BreakGlassNotifier;
@@ -59,9 +62,9 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
   async function forecastFor(request: AdmissionRequest, policy: AdmissionPolicy): Promise<ForecastSnapshot> {
     const snapshot = deps.forecast.current();
     if (!isGuardedObject(request, policy.target)) return snapshot;
-    const generation = writeGenerationOf(request.object);
-    if (generation === undefined || (snapshot.state === "loaded" && snapshot.cache.generation >= generation)) return snapshot;
-    // A forecaster write from a newer generation than ours: never clamp it against the older one.
+    const claim = generationClaimOf(request, policy);
+    if (claim.kind !== "forecaster" || (snapshot.state === "loaded" && snapshot.cache.generation >= claim.generation)) return snapshot;
+    // The forecaster's write from a newer generation than ours: check it against that generation's bands, not the older ones.
     deps.metrics.forecastRereads.inc();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ForecastSnapshot>((resolve) => {
@@ -119,16 +122,17 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     const policy = deps.policy();
     const forecast = await forecastFor(request, policy);
     const nowMs = deps.nowMs();
+    const stampKeys = deps.stampKeys?.();
     let decision: AdmissionDecision;
     let chunks: readonly Buffer[] = [];
-    const context = wire ? answerContext(request, policy, forecast, nowMs) : undefined;
+    const context = wire ? answerContext(request, policy, forecast, nowMs, stampKeys) : undefined;
     const known = wire?.known;
     if (known && context && sameContext(known.context, context)) {
       decision = { response: { ...known.decision.response, uid: request.uid }, outcome: known.decision.outcome };
       chunks = answerWithUid(request.uid, known.afterUid);
       memo.touch(known);
     } else {
-      decision = admit(endpoint, request, { policy, forecast, nowMs, derive: deps.derive });
+      decision = admit(endpoint, request, { policy, forecast, nowMs, derive: deps.derive, ...(stampKeys ? { stampKeys } : {}) });
       if (wire && context) {
         const encoded = encodeAnswer(reviewOf(decision.response));
         chunks = [encoded.bytes];

@@ -1,6 +1,7 @@
 import yaml from "js-yaml";
 import { WEBHOOK_MODES, type AdmissionPolicy, type WebhookMode } from "./admission/policy.js";
 import type { SlackDelivery } from "./io/slack-notifier.js";
+import { checkSettingsSchema, mergeProblems, type NamedFile } from "../forecaster/logic/settings-schema.js";
 
 /** The parts of the settings file (docs/settings.md) the webhook reads. */
 export interface WebhookSettings {
@@ -10,6 +11,10 @@ export interface WebhookSettings {
   readonly maxForecastAgeHours: number;
   readonly breakGlass: { readonly users: readonly string[]; readonly groups: readonly string[] };
   readonly mergeDomains: boolean;
+  /** webhook.forecasterUsers: the forecaster's identities, the only writers whose trendmaster.io/generation counts. */
+  readonly forecasterUsers: readonly string[];
+  /** guardStamp.keyFile: the key ring the guarded-digest stamp is signed with; absent: writes are not stamped. */
+  readonly stampKeyFile?: string;
   /** Where break-glass notices go (the forecaster's slack section, its rate_limit_changes route); none when absent or disabled. */
   readonly slack?: SlackDelivery;
 }
@@ -21,6 +26,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = Object.freeze({
   maxForecastAgeHours: 24,
   breakGlass: Object.freeze({ users: Object.freeze([]), groups: Object.freeze([]) }),
   mergeDomains: false,
+  forecasterUsers: Object.freeze([]),
 });
 
 type Record_ = Record<string, unknown>;
@@ -31,18 +37,21 @@ function isRecord(value: unknown): value is Record_ {
 
 /**
  * Read the settings file's text into WebhookSettings, reporting every wrong value at once
- * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are not checked here.
+ * (`webhook.mode: 'strict' is not one of enforce, audit`). Sections the webhook does not read are
+ * checked against the schema only (keys and types).
  */
-export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings } | { ok: false; problems: string[] } {
-  if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+export function parseWebhookSettings(text: string | undefined): { ok: true; settings: WebhookSettings; files: readonly NamedFile[] } | { ok: false; problems: string[]; files?: readonly NamedFile[] } {
+  if (text === undefined) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS, files: [] };
   let doc: unknown;
   try {
     doc = yaml.load(text);
   } catch (error) {
     return { ok: false, problems: [`not YAML: ${(error as Error).message.split("\n")[0]}`] };
   }
-  if (doc === undefined || doc === null) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS };
+  if (doc === undefined || doc === null) return { ok: true, settings: DEFAULT_WEBHOOK_SETTINGS, files: [] };
   if (!isRecord(doc)) return { ok: false, problems: ["the settings file is not a YAML mapping"] };
+  // The whole file against the one schema both processes use: a typo anywhere stops the webhook too.
+  const schema = checkSettingsSchema(doc);
   const problems: string[] = [];
   const section = (value: unknown, path: string): Record_ => {
     if (value === undefined || value === null) return {};
@@ -69,6 +78,7 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
   const hook = section(doc.webhook, "webhook");
   const glass = section(hook.breakGlass, "webhook.breakGlass");
   const slack = section(doc.slack, "slack");
+  const stamp = section(doc.guardStamp, "guardStamp");
   const d = DEFAULT_WEBHOOK_SETTINGS;
   let mode = d.mode;
   if (hook.mode !== undefined && hook.mode !== null) {
@@ -95,9 +105,12 @@ export function parseWebhookSettings(text: string | undefined): { ok: true; sett
     maxForecastAgeHours,
     breakGlass: Object.freeze({ users: Object.freeze(strings(glass, "users", "webhook.breakGlass")), groups: Object.freeze(strings(glass, "groups", "webhook.breakGlass")) }),
     mergeDomains,
+    forecasterUsers: Object.freeze(strings(hook, "forecasterUsers", "webhook")),
+    ...(stamp.keyFile !== undefined && stamp.keyFile !== null ? { stampKeyFile: str(stamp, "keyFile", "guardStamp", "") } : {}),
     ...(slackDelivery !== undefined ? { slack: slackDelivery } : {}),
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings };
+  const all = mergeProblems(schema.problems, problems);
+  return all.length > 0 ? { ok: false, problems: all, files: schema.files } : { ok: true, settings, files: schema.files };
 }
 
 /**
@@ -150,5 +163,6 @@ export function policyOf(settings: WebhookSettings, pinnedMode: WebhookMode | un
     breakGlass: settings.breakGlass,
     target: settings.ratelimitConfig,
     mergeDomains: settings.mergeDomains,
+    forecasterUsers: settings.forecasterUsers,
   });
 }

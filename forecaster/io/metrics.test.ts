@@ -1,4 +1,5 @@
 import { runCycle } from "../cycle.js";
+import { parseStampKeyRing } from "../../ratelimit/guard-stamp.js";
 import { FakeClock } from "./clock.js";
 import { MemoryConfigMapStore } from "./memory-kube.js";
 import { ForecasterMetrics } from "./metrics.js";
@@ -35,7 +36,9 @@ describe("ForecasterMetrics", () => {
   it("counts an unguarded change once", async () => {
     const store = new MemoryConfigMapStore();
     store.putAs("kubectl", configMap("istio-system", "ratelimit-config", { "config.yaml": rules(1) }, { "trendmaster.io/guarded-digest": "sha256:old" }));
-    const deps = { configMaps: store, traffic: new FakeTrafficSource(), forecaster: new TableForecaster({}), notifier: new RecordingNotifier(), clock: new FakeClock(0), log: quietLog };
+    const ring = parseStampKeyRing("metrics-test-stamp-key-0123456789abcdef0123");
+    if (!ring.ok) throw new Error(ring.problem);
+    const deps = { configMaps: store, traffic: new FakeTrafficSource(), forecaster: new TableForecaster({}), notifier: new RecordingNotifier(), clock: new FakeClock(0), log: quietLog, stampKeys: () => ring.ring };
     const metrics = new ForecasterMetrics(10, { defaultMetrics: false });
     for (let i = 0; i < 2; i++) metrics.recordCycle(await runCycle(deps, testCycleSettings()), 0);
     expect(await metrics.registry.metrics()).toContain("trendmaster_unguarded_changes_total 1");

@@ -14,6 +14,8 @@ export const CACHE_ANNOTATIONS = Object.freeze({
   dryRun: "trendmaster.io/dry-run",
   /** Digest of the last unguarded ratelimit-config content already alerted on (alert once per change). */
   unguardedReported: "trendmaster.io/unguarded-digest-reported",
+  /** Digest of the last ratelimit-config data whose stamp was verified: it stays guarded across a key rotation. */
+  lastGuarded: "trendmaster.io/guarded-digest-verified",
 });
 
 export interface CacheInput {

@@ -95,7 +95,7 @@ function percent(from: number, to: number): string {
 /** The human report `trendmaster run --once` prints. */
 export function formatCycleReport(report: CycleReport): string {
   const parts = [summarizeCycle(report), report.fetchSummary];
-  if (report.guard?.status === "unguarded") parts.push(`UNGUARDED CHANGE: ${report.target} data does not match the webhook's stamp (last written by ${report.guard.writtenBy} at ${report.guard.writtenAt || "?"})`);
+  if (report.guard?.status === "unguarded") parts.push(`UNGUARDED CHANGE: ${report.target} data carries no valid TrendMaster stamp: written while the webhook was not in the path (last written by ${report.guard.writtenBy} at ${report.guard.writtenAt || "?"})`);
   if (report.changes.length > 0) parts.push("", report.dryRun ? "changes (dry run, not applied):" : "changes:", changesTable(report.changes, 1000));
   const notChanged = report.plan?.rules.filter((r) => r.state === "low-confidence" || r.state === "failed" || r.state === "unmapped") ?? [];
   if (notChanged.length > 0) {

@@ -4,7 +4,7 @@
  */
 import { ANNOTATIONS } from "../../ratelimit/annotations.js";
 
-/** configDataDigest of the data TrendMaster itself last wrote (forecast apply or rollback). */
+/** configDataDigest of the data TrendMaster itself last wrote (forecast apply or rollback): a record, not proof (any writer can set it; the guard stamp is the proof). */
 export const APPLIED_DIGEST_ANNOTATION = "trendmaster.io/applied-digest";
 /** Set by `trendmaster rollback`: the revision restored. */
 export const ROLLED_BACK_TO_ANNOTATION = "trendmaster.io/rolled-back-to";

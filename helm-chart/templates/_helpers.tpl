@@ -149,12 +149,36 @@ seccompProfile:
 - name: settings
   mountPath: /etc/trendmaster
   readOnly: true
+{{ include "trendmaster.secretMounts" . }}
+{{- end -}}
+
+{{/* Secrets both processes read as files: the stamp key ring, and Slack's token (the webhook posts break-glass notices). */}}
+{{- define "trendmaster.secretMounts" -}}
+- name: stamp-key
+  mountPath: /var/run/secrets/trendmaster/stamp
+  readOnly: true
 {{- if eq (include "trendmaster.slackEnabled" .) "true" }}
 - name: slack
   mountPath: /var/run/secrets/trendmaster/slack
   readOnly: true
 {{- end }}
 {{- end -}}
+
+{{- define "trendmaster.stampKeySecret" -}}{{ .Values.guardStamp.existingSecret | default (printf "%s-stamp-key" (include "trendmaster.fullname" .)) }}{{- end -}}
+
+{{/* The stamp key Secret as a volume: only its one key, as the file `key`. */}}
+{{- define "trendmaster.stampKeyVolume" -}}
+- name: stamp-key
+  secret:
+    secretName: {{ include "trendmaster.stampKeySecret" . }}
+    defaultMode: 288  # 0440 (decimal: YAML 1.1 and 1.2 parsers read a leading-zero number differently)
+    items:
+      - key: {{ .Values.guardStamp.key }}
+        path: key
+{{- end -}}
+
+{{/* The forecaster's Kubernetes username: the only writer whose trendmaster.io/generation the webhook believes. */}}
+{{- define "trendmaster.forecasterUser" -}}system:serviceaccount:{{ .Release.Namespace }}:{{ include "trendmaster.forecasterServiceAccount" . }}{{- end -}}
 
 {{- define "trendmaster.slackVolume" -}}
 {{- if eq (include "trendmaster.slackEnabled" .) "true" }}

@@ -134,14 +134,14 @@ describeWithHelm("chart security settings and RBAC", () => {
     expect(owners).toEqual({ [`Deployment/${FULLNAME}`]: W.name, [`CronJob/${FULLNAME}-cronjob`]: F.name });
   });
 
-  it("the Slack secret reaches the pod as a kubelet-mounted file, not through RBAC", () => {
+  it("the Slack secret reaches both containers as a kubelet-mounted file (the webhook posts break-glass notices), not through RBAC", () => {
     const objects = objectsOf("Slack webhook URL, existing ClusterIssuer, monitoring");
     const deployment = podSpecsOf(objects).find((p) => p.owner.startsWith("Deployment/"))?.spec;
     const slack = deployment?.volumes?.find((v) => v.name === "slack");
     expect(slack?.secret).toEqual({ secretName: "trendmaster-slack", defaultMode: 0o440, items: [{ key: "url", path: "webhook-url" }] });
     const mount = deployment?.containers.find((c) => c.name === "forecaster")?.volumeMounts?.find((m) => m.name === "slack");
     expect(mount).toEqual({ name: "slack", mountPath: "/var/run/secrets/trendmaster/slack", readOnly: true });
-    expect(deployment?.containers.find((c) => c.name === "webhook")?.volumeMounts?.some((m) => m.name === "slack")).toBe(false);
+    expect(deployment?.containers.find((c) => c.name === "webhook")?.volumeMounts?.find((m) => m.name === "slack")).toEqual(mount);
     expect(canI(objects, request(F, "get", "secrets", NS, "trendmaster-slack"))).toBe(false);
   });
 });

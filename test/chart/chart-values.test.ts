@@ -18,7 +18,8 @@ const describeWithHelm = haveHelm ? describe : describe.skip;
 interface RenderedSettings {
   ratelimitConfig: { namespace: string; name: string };
   forecastCache: { name: string };
-  webhook: { mode: string; maxForecastAgeHours: number; breakGlass: { users: string[]; groups: string[] } };
+  webhook: { mode: string; maxForecastAgeHours: number; breakGlass: { users: string[]; groups: string[] }; forecasterUsers: string[] };
+  guardStamp: { keyFile: string };
   forecaster: Record<string, unknown>;
   slack: Record<string, unknown>;
 }
@@ -63,7 +64,8 @@ describeWithHelm("chart values", () => {
     expect(settingsOf(objectsOf("values-prd1.yaml"))).toEqual({
       ratelimitConfig: { namespace: "istio-system", name: "ratelimit-config" },
       forecastCache: { name: "trendmaster-forecast" },
-      webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] } },
+      webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] }, forecasterUsers: [`system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}-forecaster`] },
+      guardStamp: { keyFile: "/var/run/secrets/trendmaster/stamp/key" },
       forecaster: {},
       slack: {},
     });

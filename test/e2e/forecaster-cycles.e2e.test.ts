@@ -4,7 +4,7 @@
 // the real kubectl meanwhile; the webhook goes down and the next cycle notices.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { configDataDigest } from "../../ratelimit/digest.js";
+import { storedStampVerdict } from "./stamp-check.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { RELEASE_NAMESPACE } from "../chart/render.js";
 import type { CliResult } from "./cli-process.js";
@@ -75,7 +75,7 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     await system?.stop();
   });
 
-  it("a cycle writes through the webhook, and the older generation's guardrails the webhook still holds never clamp it", async () => {
+  it("a cycle writes through the webhook; a webhook that cannot get the claimed generation checks the write against the bands it holds", async () => {
     const stale = staleForecast(Date.now(), system.prometheus.url);
     const seeded = await system.kubectl("admin", ["apply", "-f", "-"], {
       stdin: JSON.stringify({
@@ -101,21 +101,26 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     }
     expect(cycle).toMatchObject({ code: 0, stderr: "" });
     expect(cycle.stdout).toMatch(/^cycle generation 2 on istio-system\/ratelimit-config: applied 2 limit change\(s\)/);
+    // The forecaster hears that its write was changed.
+    expect(cycle.stdout).toContain("the admission webhook changed this write of istio-system/ratelimit-config (limits clamped to the bands it holds)");
     const fresh = await system.forecastCache();
     expect(fresh.generation).toBe(2);
     const acme = fresh.rules[ACME]?.recommended ?? NaN;
     const globex = fresh.rules[GLOBEX]?.recommended ?? NaN;
-    // Below the stale minimums: a webhook clamping with generation 1 would have raised both.
+    // Below the stale minimums: the webhook, holding only generation 1, raises both.
     expect(acme).toBeLessThan(1200);
     expect(globex).toBeLessThan(2000);
 
     const stored = await system.storedConfig();
-    expect(stored.text).toBe(withLimit(withLimit(CONFIG, "acme", acme), "globex", globex));
+    // Even the forecaster's claim of generation 2 does not switch clamping off.
+    expect(stored.text).toBe(withLimit(withLimit(CONFIG, "acme", ruleForecast(stale, ACME).band.min), "globex", ruleForecast(stale, GLOBEX).band.min));
     expect(stored.annotations).toMatchObject({ "trendmaster.io/generation": "2", "trendmaster.io/rules-changed": JSON.stringify([ACME, GLOBEX]) });
-    // Stamped by the webhook: the write went through admission, not around it ...
-    expect(stored.annotations["trendmaster.io/guarded-digest"]).toBe(configDataDigest(stored.data));
-    // ... which admitted it unchecked because it came from a newer generation than it held.
-    expect(await system.webhookMetrics()).toMatch(/^trendmaster_webhook_unguarded_admissions_total\{reason="generation-ahead"\} 1$/m);
+    // Stamped by the webhook with the key: the write went through admission, not around it.
+    expect((await storedStampVerdict(system.stampKeyFile, stored)).valid).toBe(true);
+    const metrics = await system.webhookMetrics();
+    expect(metrics).toMatch(/^trendmaster_webhook_clamps_total\{direction="raised"\} 2$/m);
+    // The only write admitted unchecked is the first one, before any forecast existed.
+    expect(metrics.split("\n").filter((line) => line.startsWith("trendmaster_webhook_unguarded_admissions_total{"))).toEqual(['trendmaster_webhook_unguarded_admissions_total{reason="missing"} 1']);
     await system.webhookHasForecast(2);
   });
 
@@ -151,7 +156,7 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
       const humanText = withLimit(before.text, "globex", globexByHand).replace("# Partners, per minute", "# Partners, per minute (see runbook)");
       const stored = await system.storedConfig();
       expect(stored.text).toBe(withLimit(humanText, "acme", acme as number));
-      expect(stored.annotations["trendmaster.io/guarded-digest"]).toBe(configDataDigest(stored.data));
+      expect((await storedStampVerdict(system.stampKeyFile, stored)).valid).toBe(true);
     } finally {
       await gate.close();
     }
@@ -165,7 +170,8 @@ describeWithSystem(`forecaster cycles through the webhook${missing === undefined
     expect(result).toEqual({ code: 0, stdout: "configmap/ratelimit-config configured\n", stderr: "" });
     const unguarded = await system.storedConfig();
     expect(unguarded.text).toBe(written);
-    expect(unguarded.annotations["trendmaster.io/guarded-digest"]).not.toBe(configDataDigest(unguarded.data));
+    // kubectl apply kept the earlier write's stamp: genuine, but made for other data.
+    expect(await storedStampVerdict(system.stampKeyFile, unguarded)).toEqual({ valid: false, why: "mismatch" });
 
     system.slack.messages.length = 0;
     const forecaster = system.startForecaster(["--run-now"], { SCHEDULE: "0 0 1 1 *", LOG_LEVEL: "info" });

@@ -3,7 +3,7 @@
 // configurations. The guardrail bands come from a real forecaster cycle over a real Prometheus.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { configDataDigest } from "../../ratelimit/digest.js";
+import { storedStampVerdict } from "./stamp-check.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { limitOf, raisedWarning, ruleForecast, withLimit } from "./ratelimit-config-text.js";
 import { waitFor } from "./wait-for.js";
@@ -62,7 +62,7 @@ describeWithSystem(`manual kubectl edits through the webhook${missing === undefi
     expect(result).toEqual({ code: 0, stdout: "configmap/ratelimit-config configured\n", stderr: `Warning: ${raisedWarning(acme, 40)}\n` });
     const stored = await system.storedConfig();
     expect(stored.text).toBe(withLimit(written, "acme", acme.band.min));
-    expect(stored.annotations["trendmaster.io/guarded-digest"]).toBe(configDataDigest(stored.data));
+    expect((await storedStampVerdict(system.stampKeyFile, stored)).valid).toBe(true);
   });
 
   it("`kubectl edit` below the band: clamped the same way, the comment edited with it kept", async () => {
@@ -119,7 +119,7 @@ describeWithSystem(`manual kubectl edits through the webhook${missing === undefi
       const stored = await system.storedConfig();
       expect(stored.text).toBe(written);
       // Admitted by the webhook (stamped), not behind its back.
-      expect(stored.annotations["trendmaster.io/guarded-digest"]).toBe(configDataDigest(stored.data));
+      expect((await storedStampVerdict(system.stampKeyFile, stored)).valid).toBe(true);
     } finally {
       await system.setWebhookMode("enforce");
     }

@@ -4,6 +4,7 @@
  * the real webhook process behind them, a real Prometheus with backfilled traffic, the real forecaster
  * (`trendmaster run --once` / `trendmaster forecaster`), a Slack stand-in, and the real kubectl.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -51,6 +52,10 @@ export interface TrendMasterSystem {
   readonly prometheus: RunningPrometheus;
   readonly slack: SlackApiStandIn;
   readonly work: string;
+  /** The stamp key ring both processes read (guardStamp.keyFile): rewrite it to rotate keys. */
+  readonly stampKeyFile: string;
+  /** The settings file both processes read. */
+  readonly settingsFile: string;
   /** Where `trendmaster forecaster` serves /metrics. */
   readonly metricsUrl: string;
   /** The real kubectl as `user`. */
@@ -103,7 +108,7 @@ export async function missingPrerequisite(): Promise<string | undefined> {
 }
 
 /** The one settings file both processes read, laid out as the chart's settings ConfigMap (docs/settings.md). */
-function settingsYaml(mode: WebhookMode, slack: SlackApiStandIn, slackTokenFile: string, days: number, metricsPort: number): string {
+function settingsYaml(mode: WebhookMode, slack: SlackApiStandIn, slackTokenFile: string, days: number, metricsPort: number, stampKeyFile: string): string {
   return `ratelimitConfig:
   namespace: istio-system
   name: ratelimit-config
@@ -115,6 +120,9 @@ webhook:
   breakGlass:
     users: []
     groups: [${BREAK_GLASS_GROUP}]
+  forecasterUsers: ["${USERS.forecaster.name}"]
+guardStamp:
+  keyFile: ${stampKeyFile}
 forecaster:
   scheduleJitterSeconds: 0
   workers: 1
@@ -213,9 +221,12 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     cleanups.push(() => slack.close());
     const slackTokenFile = join(work, "slack-token");
     await writeFile(slackTokenFile, slack.token);
+    // The stamp key ring, as the chart mounts it from a Secret into both containers.
+    const stampKeyFile = join(work, "stamp-key");
+    await writeFile(stampKeyFile, `${randomBytes(36).toString("base64")}\n`, { mode: 0o400 });
     const settingsFile = join(work, "settings.yaml");
     const metricsPort = await freeLoopbackPort();
-    await writeFile(settingsFile, settingsYaml("enforce", slack, slackTokenFile, days, metricsPort));
+    await writeFile(settingsFile, settingsYaml("enforce", slack, slackTokenFile, days, metricsPort, stampKeyFile));
 
     const kubeconfigs = new Map<UserKey, string>();
     for (const key of Object.keys(USERS) as UserKey[]) kubeconfigs.set(key, await api.writeKubeconfig(work, USERS[key].name));
@@ -271,6 +282,8 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
       prometheus,
       slack,
       work,
+      stampKeyFile,
+      settingsFile,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       kubectl,
       async storedConfig() {
@@ -309,7 +322,7 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
         const running = webhook;
         if (running === undefined) throw new Error("setWebhookMode: the webhook is not running");
         const from = running.output().length;
-        await writeFile(settingsFile, settingsYaml(mode, slack, slackTokenFile, days, metricsPort));
+        await writeFile(settingsFile, settingsYaml(mode, slack, slackTokenFile, days, metricsPort, stampKeyFile));
         // The webhook polls the file (every 2 s) and logs the switch.
         await running.waitForLine(new RegExp(`"msg":"webhook mode changed"`), 10_000, from);
       },

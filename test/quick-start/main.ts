@@ -12,6 +12,7 @@
  * Lives under test/ because it stands on the API stand-in, which only tests may ship.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
@@ -35,6 +36,7 @@ import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "../support/weekly-anchor.j
 const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
 const NAMESPACE = "trendmaster";
+const FORECASTER_USER = `system:serviceaccount:${NAMESPACE}:${RELEASE}-forecaster`;
 const HISTORY_DAYS = 28;
 const STEP_SECONDS = 300;
 
@@ -72,9 +74,15 @@ async function main(): Promise<number> {
   // The chart's own webhook configurations; cert-manager's cainjector would fill caBundle in a cluster.
   const admission = await renderWebhookConfigurations(helm, Buffer.from(ca.certPem).toString("base64"));
   const webhookPort = await freeLoopbackPort();
-  const api = await startKubeApiStandIn({ admission: { ...admission, resolveService: () => ({ host: "127.0.0.1", port: webhookPort }) } });
+  // You are `admin`; the cycle runs as the forecaster's ServiceAccount, the one identity the webhook lets claim a forecast generation.
+  const api = await startKubeApiStandIn({
+    users: [{ name: "admin", groups: ["system:masters"] }, { name: FORECASTER_USER, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`] }],
+    admission: { ...admission, resolveService: () => ({ host: "127.0.0.1", port: webhookPort }) },
+  });
   const kubeconfig = join(work, "kubeconfig");
-  await writeFile(kubeconfig, await readFile(api.kubeconfigPath()));
+  await writeFile(kubeconfig, await readFile(api.kubeconfigPath("admin")));
+  const forecasterKubeconfig = join(work, "forecaster.kubeconfig");
+  await writeFile(forecasterKubeconfig, await readFile(api.kubeconfigPath(FORECASTER_USER)));
   const children: ChildProcess[] = [];
   const stopAll = async () => {
     for (const child of children) child.kill("SIGTERM");
@@ -89,7 +97,17 @@ async function main(): Promise<number> {
     await k(["apply", "-f", example]);
 
     const settings = join(work, "settings.yaml");
-    await writeFile(settings, yaml.dump({ webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] } }, forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS } }));
+    // The stamp key ring, as the chart mounts it from a Secret into both containers.
+    const stampKey = join(work, "stamp-key");
+    await writeFile(stampKey, `${randomBytes(36).toString("base64")}\n`, { mode: 0o600 });
+    await writeFile(
+      settings,
+      yaml.dump({
+        webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] }, forecasterUsers: [FORECASTER_USER] },
+        guardStamp: { keyFile: stampKey },
+        forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS },
+      }),
+    );
     const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NAMESPACE, TRENDMASTER_SETTINGS: settings, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", DRY_RUN: "false" };
 
     const webhook = spawn(process.execPath, [cliPath(), "webhook", "--port", String(webhookPort), "--cert", tls.cert, "--key", tls.key, "--settings", settings], { env, stdio: ["ignore", "ignore", "inherit"] });
@@ -103,7 +121,7 @@ async function main(): Promise<number> {
 
     say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each, recorded up to ${new Date(recordedUntil).toISOString().slice(0, 16)}Z)...`);
     const cycleStarted = Date.now();
-    const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], { env });
+    const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", trafficDir], { env: { ...env, KUBECONFIG: forecasterKubeconfig } });
     const cycleSeconds = (Date.now() - cycleStarted) / 1000;
     if (cycle.code !== 0) {
       process.stderr.write(cycle.stdout + cycle.stderr);

@@ -15,6 +15,11 @@ export interface AdmissionPolicy {
   readonly target: { readonly namespace: string; readonly name: string };
   /** The ratelimit service's MERGE_DOMAIN_CONFIG: files may share a domain. */
   readonly mergeDomains: boolean;
+  /**
+   * The forecaster's usernames (`system:serviceaccount:<ns>:<sa>`): only their writes may claim a
+   * forecast generation (trendmaster.io/generation). Absent or empty: nobody may.
+   */
+  readonly forecasterUsers?: readonly string[];
 }
 
 /** What the webhook knows of the forecast cache ConfigMap right now. */

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import jsonpatch from "fast-json-patch";
 import { ANNOTATIONS, GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
 import { configDataDigest } from "../../ratelimit/digest.js";
+import { parseStampKeyRing, signGuardStamp, verifyGuardStamp, type StampKeyRing } from "../../ratelimit/guard-stamp.js";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { repoRoot } from "../../test/support/paths.js";
 import { admissionReview, forecastCache, largeConfig, rateLimitConfigMap, TARGET } from "../test-support/admission-fixtures.js";
@@ -47,10 +48,18 @@ const CACHE = forecastCache(
   "2026-11-26T12:00:00Z",
 );
 
-const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * HOUR, breakGlass: { users: ["oncall@example.com"], groups: ["sre"] }, target: TARGET, mergeDomains: false };
+const FORECASTER = "system:serviceaccount:trendmaster:trendmaster-forecaster";
+const POLICY: AdmissionPolicy = { mode: "enforce", maxForecastAgeMs: 24 * HOUR, breakGlass: { users: ["oncall@example.com"], groups: ["sre"] }, target: TARGET, mergeDomains: false, forecasterUsers: [FORECASTER] };
+
+const KEYS: StampKeyRing = (() => {
+  const parsed = parseStampKeyRing("test-stamp-key-0123456789abcdef0123456789\n");
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.ring;
+})();
+const stampOf = (data: Record<string, string>) => signGuardStamp(KEYS, TARGET, configDataDigest(data), NOW);
 
 function context(overrides: Partial<AdmissionPolicy> = {}, forecast: ForecastSnapshot = { state: "loaded", cache: CACHE }): AdmissionContext {
-  return { policy: { ...POLICY, ...overrides }, forecast, nowMs: NOW, derive: DIRECT_DERIVATIONS };
+  return { policy: { ...POLICY, ...overrides }, forecast, nowMs: NOW, derive: DIRECT_DERIVATIONS, stampKeys: KEYS };
 }
 
 function requestOf(review: Record<string, unknown>): AdmissionRequest {
@@ -98,10 +107,20 @@ describe("mutate, enforce mode", () => {
     });
   });
 
-  it("stamps the guarded digest of the data as admitted", () => {
+  it("stamps the data as admitted with an HMAC the key ring verifies", () => {
     const decision = decide("mutate", { "config.yaml": CONFIG }, { annotations: { owner: "sre" } });
     const stored = patched({ "config.yaml": CONFIG }, decision, { owner: "sre" });
-    expect(stored.metadata.annotations).toEqual({ owner: "sre", [GUARDED_DIGEST_ANNOTATION]: configDataDigest(stored.data) });
+    expect(stored.metadata.annotations).toEqual({ owner: "sre", [GUARDED_DIGEST_ANNOTATION]: stampOf(stored.data) });
+    expect(verifyGuardStamp(KEYS, TARGET, configDataDigest(stored.data), stored.metadata.annotations[GUARDED_DIGEST_ANNOTATION])).toEqual({ valid: true, keyId: KEYS.signing.id, signedAtMs: NOW });
+  });
+
+  it("replaces a writer's own stamp, and stamps nothing without a key ring", () => {
+    const forged = { [GUARDED_DIGEST_ANNOTATION]: configDataDigest({ "config.yaml": CONFIG }) };
+    const stamped = patched({ "config.yaml": CONFIG }, decide("mutate", { "config.yaml": CONFIG }, { annotations: forged }), forged);
+    expect(stamped.metadata.annotations[GUARDED_DIGEST_ANNOTATION]).toBe(stampOf(stamped.data));
+    const { stampKeys: _keys, ...unkeyed } = context();
+    const unstamped = patched({ "config.yaml": CONFIG }, decide("mutate", { "config.yaml": CONFIG }, { ctx: unkeyed }));
+    expect(unstamped.metadata.annotations).toEqual({});
   });
 
   it("patches only the clamped numbers of a 1,000-rule config (byte preservation)", () => {
@@ -127,7 +146,7 @@ describe("mutate, enforce mode", () => {
 
   it("gives no patch at all when the stamp is already right (reinvocation)", () => {
     const inside = CONFIG.replace("requests_per_unit: 1000}", "requests_per_unit: 5000}").replace("requests_per_unit: 90000", "requests_per_unit: 9000");
-    const decision = decide("mutate", { "config.yaml": inside }, { annotations: { [GUARDED_DIGEST_ANNOTATION]: configDataDigest({ "config.yaml": inside }) } });
+    const decision = decide("mutate", { "config.yaml": inside }, { annotations: { [GUARDED_DIGEST_ANNOTATION]: stampOf({ "config.yaml": inside }) } });
     expect(decision.response.patch).toBeUndefined();
     expect(decision.response.patchType).toBeUndefined();
   });
@@ -187,7 +206,7 @@ describe("mutate, audit mode", () => {
     ]);
     const stored = patched({ "config.yaml": CONFIG }, decision);
     expect(stored.data["config.yaml"]).toBe(CONFIG);
-    expect(stored.metadata.annotations[GUARDED_DIGEST_ANNOTATION]).toBe(configDataDigest({ "config.yaml": CONFIG }));
+    expect(stored.metadata.annotations[GUARDED_DIGEST_ANNOTATION]).toBe(stampOf({ "config.yaml": CONFIG }));
     expect(decision.response.auditAnnotations?.["would-clamp"]).toBe(JSON.stringify(["PARTNER=acme/PATH=/x: 1000->4200", "PARTNER=acme/PATH=/y: 90000->20000"]));
     expect(decision.outcome.wouldClamps).toHaveLength(2);
     expect(decision.outcome.clamps).toHaveLength(0);
@@ -229,7 +248,6 @@ describe("forecast trust", () => {
     ["cache not read yet", { state: "unknown" }, {}, "no forecast cache: limits not checked against guardrails"],
     ["unreadable cache", { state: "unreadable", problem: "forecast cache: rules is missing" }, {}, "forecast cache unreadable (forecast cache: rules is missing): limits not checked against guardrails"],
     ["stale cache", { state: "loaded", cache: { ...CACHE, generatedAt: "2026-11-25T10:00:00Z" } }, {}, "forecast generation 7 is 28h old (max 24h): limits not checked against guardrails"],
-    ["a write from a newer generation", { state: "loaded", cache: CACHE }, generation("8"), "this write was computed from forecast generation 8 but the webhook has 7: limits not checked against guardrails"],
   ])("%s: admits unclamped with a warning", (_name, forecast, annotations, warning) => {
     const decision = decide("mutate", { "config.yaml": CONFIG }, { annotations, ctx: context({}, forecast) });
     expect(decision.response.allowed).toBe(true);
@@ -240,6 +258,31 @@ describe("forecast trust", () => {
 
   it("clamps a write from the same or an older generation", () => {
     for (const g of ["7", "6"]) expect(decide("mutate", { "config.yaml": CONFIG }, { annotations: generation(g) }).outcome.clamps).toHaveLength(2);
+  });
+
+  it.each<[string, UserInfo, string]>([
+    ["anyone but the forecaster: ignored, named in a warning", { username: "admin", groups: ["system:masters"] }, "trendmaster.io/generation ignored: admin is not the forecaster; limits checked against generation 7's bands"],
+    ["a break-glass user too (the claim is not break-glass)", { username: "oncall@example.com", groups: ["sre"] }, "trendmaster.io/generation ignored: oncall@example.com is not the forecaster; limits checked against generation 7's bands"],
+    ["the forecaster, for a generation the cache does not have", { username: FORECASTER, groups: [] }, "trendmaster.io/generation 999 is not in the forecast cache (the webhook has generation 7): limits checked against generation 7's bands"],
+  ])("a claimed newer generation never switches clamping off: %s", (_name, userInfo, note) => {
+    const annotations = generation("999");
+    const decision = decide("mutate", { "config.yaml": CONFIG }, { annotations, userInfo });
+    expect(decision.response.warnings).toEqual([
+      note,
+      "PARTNER=acme/PATH=/x: 1000/minute raised to 4200 (forecast peak 4100/minute on Mon 19:00)",
+      "PARTNER=acme/PATH=/y: 90000/minute lowered to 20000 (guardrail max 20000/minute, recommended 5000/minute)",
+    ]);
+    expect(decision.outcome.unguarded).toBeUndefined();
+    expect(decision.response.auditAnnotations?.["generation-claim"]).toBe(note);
+    const validated = decide("validate", { "config.yaml": CONFIG }, { annotations, userInfo });
+    expect(validated.response.allowed).toBe(false);
+    expect(validated.response.status?.message).toContain("is outside the guardrail band [4200, 16000] of forecast generation 7");
+  });
+
+  it("the forecaster's claim of the generation it wrote: checked against that generation, without a note", () => {
+    const decision = decide("mutate", { "config.yaml": CONFIG }, { annotations: generation("7"), userInfo: { username: FORECASTER } });
+    expect(decision.outcome.clamps).toHaveLength(2);
+    expect(decision.response.warnings?.some((w) => w.includes("trendmaster.io/generation"))).toBe(false);
   });
 
   it("honours a configured maximum age", () => {

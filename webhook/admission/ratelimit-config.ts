@@ -1,10 +1,12 @@
 import { GUARDED_DIGEST_ANNOTATION } from "../../ratelimit/annotations.js";
+import { signGuardStamp, type StampKeyRing } from "../../ratelimit/guard-stamp.js";
 import { configFilesOfConfigMap } from "../../ratelimit/configmap.js";
 import type { ConfigFile, LoadResult } from "../../ratelimit/loader.js";
 import { assessBreakGlass, type BreakGlass } from "./break-glass.js";
 import type { ConfigDerivations } from "./content-memo.js";
 import { clampMessage, outOfBandMessage, type Clamp } from "./clamp-plan.js";
-import { readConfigMapObject, writeGenerationOf, type ConfigMapObject } from "./configmap-object.js";
+import { readConfigMapObject, type ConfigMapObject } from "./configmap-object.js";
+import { generationClaimOf } from "./generation-claim.js";
 import { assessForecast, type ForecastTrust } from "./forecast-trust.js";
 import { diffObjects } from "./patch.js";
 import type { AdmissionPolicy, ForecastSnapshot } from "./policy.js";
@@ -18,6 +20,8 @@ export interface AdmissionContext {
   readonly nowMs: number;
   /** Load, digest and edit: DIRECT_DERIVATIONS, or the same remembered by content. */
   readonly derive: ConfigDerivations;
+  /** The stamp key ring (guardStamp.keyFile): admitted writes are stamped with it; absent, they are not stamped. */
+  readonly stampKeys?: StampKeyRing;
 }
 
 /** What happened, for metrics, logs and Slack (the response is what the API server sees). */
@@ -79,8 +83,9 @@ function unreadable(request: AdmissionRequest, context: AdmissionContext, proble
   return { response: buildDenyResponse(request.uid, problem, 400, { auditAnnotations: { mode: "enforce" } }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors: [problem] } };
 }
 
-/** The object as admitted: `edits` applied to copies of data/binaryData, stamped with the guarded digest. */
-function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>, derive: ConfigDerivations): unknown {
+/** The object as admitted: `edits` applied to copies of data/binaryData, stamped (HMAC) over the data as admitted. */
+function admittedObject(object: unknown, configMap: ConfigMapObject, edits: ReadonlyMap<string, string>, context: AdmissionContext): unknown {
+  const derive = context.derive;
   const original = object as Record<string, unknown> & { metadata?: Record<string, unknown> };
   const data = { ...configMap.data };
   const binaryData = { ...configMap.binaryData };
@@ -88,11 +93,11 @@ function admittedObject(object: unknown, configMap: ConfigMapObject, edits: Read
     if (Object.hasOwn(data, name)) data[name] = text;
     else binaryData[name] = Buffer.from(text, "utf8").toString("base64");
   }
-  const digest = derive.digest(data, binaryData);
-  const edited: Record<string, unknown> = {
-    ...original,
-    metadata: { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: digest } },
-  };
+  const edited: Record<string, unknown> = { ...original };
+  if (context.stampKeys) {
+    const stamp = signGuardStamp(context.stampKeys, context.policy.target, derive.digest(data, binaryData), context.nowMs);
+    edited.metadata = { ...(original.metadata ?? {}), annotations: { ...configMap.annotations, [GUARDED_DIGEST_ANNOTATION]: stamp } };
+  }
   if (edits.size > 0) {
     if (original.data !== undefined) edited.data = data;
     if (original.binaryData !== undefined) edited.binaryData = binaryData;
@@ -118,7 +123,7 @@ interface LimitCheck {
 function checkLimits(request: AdmissionRequest, context: AdmissionContext, { configMap, files, loaded }: Loaded): LimitCheck {
   const { policy } = context;
   const check: LimitCheck = { warnings: [], audit: { mode: policy.mode }, edits: new Map(), clamps: [], wouldClamps: [], refusals: [] };
-  const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+  const trust = assessForecast(context.forecast, generationClaimOf(request, policy), context.nowMs, policy.maxForecastAgeMs);
   if (trust.cache) check.audit["forecast-generation"] = String(trust.cache.generation);
   if (!trust.trusted) {
     check.warnings.push(trust.warning);
@@ -126,6 +131,8 @@ function checkLimits(request: AdmissionRequest, context: AdmissionContext, { con
     check.unguarded = trust.reason;
     return check;
   }
+  check.warnings.push(...trust.notes);
+  if (trust.notes.length > 0) check.audit["generation-claim"] = trust.notes.join("\n");
   const plan = context.derive.planClamps(loaded, trust.cache);
   check.warnings.push(...plan.skipped);
   const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
@@ -173,7 +180,7 @@ export function mutateRateLimitConfig(request: AdmissionRequest, context: Admiss
       outcome: { verdict: "denied", guarded: true, ...NOTHING, ...noted },
     };
   }
-  const operations = diffObjects(request.object, admittedObject(request.object, read.configMap, check.edits, context.derive));
+  const operations = diffObjects(request.object, admittedObject(request.object, read.configMap, check.edits, context));
   const patch = operations.length > 0 ? context.derive.encodePatch(operations) : undefined;
   return {
     response: buildAllowResponse(request.uid, { ...(patch !== undefined ? { patch } : {}), warnings: check.warnings, auditAnnotations: check.audit }),
@@ -220,7 +227,7 @@ export function validateRateLimitConfig(request: AdmissionRequest, context: Admi
     return { response: buildDenyResponse(request.uid, loadErrors.join("\n"), 422, { auditAnnotations: audit }), outcome: { verdict: "denied", guarded: true, ...NOTHING, loadErrors } };
   }
   if (policy.mode === "enforce") {
-    const trust = assessForecast(context.forecast, writeGenerationOf(request.object), context.nowMs, policy.maxForecastAgeMs);
+    const trust = assessForecast(context.forecast, generationClaimOf(request, policy), context.nowMs, policy.maxForecastAgeMs);
     if (trust.trusted) {
       audit["forecast-generation"] = String(trust.cache.generation);
       const glass = assessBreakGlass(configMap.annotations, request.userInfo, policy.breakGlass);
