@@ -12,7 +12,7 @@ import { createTestPki, hasOpenssl, type TestPki } from "../../webhook/test-supp
 const describeTls = hasOpenssl() ? describe : describe.skip;
 if (!hasOpenssl()) process.stderr.write("skipping the settings attacks: openssl is not installed\n");
 
-const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]\n";
+const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n";
 const WEBHOOK_KEYS = "mode, maxForecastAgeHours, breakGlass, forecasterUsers";
 const TOP_KEYS = "ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack";
 
