@@ -171,7 +171,7 @@ function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]):
   try {
     const document = parseYamlDocument(file.text);
     const tree = document.root;
-    if (tree && tree.kind === "mapping" && !document.hasAlias && document.nodeCount <= MAX_DECODED_NODES) {
+    if (tree && tree.kind === "mapping" && !document.hasAlias && !document.hasTag && document.nodeCount <= MAX_DECODED_NODES) {
       const root = decodeRootDirectly(tree);
       if (root) return root;
     }
