@@ -6,6 +6,7 @@
 export const PROBLEM_CATALOGUE = {
   "yaml-syntax": { severity: "error", template: "<file>: error loading config file: yaml: line <n>: <parser message>" },
   "yaml-type": { severity: "error", template: "<file>: error loading config file: yaml: unmarshal errors:\\n  line <n>: cannot unmarshal <tag> `<value>` into <type>" },
+  "yaml-decode": { severity: "error", template: "<file>: error loading config file: yaml: <decode failure> (cannot decode <tag> `<value>` as a <tag>, invalid map key, an anchor that contains itself, bad !!binary data)" },
   "yaml-aliasing": { severity: "error", template: "<file>: error loading config file: yaml: document contains excessive aliasing" },
   "yaml-merge": { severity: "error", template: "<file>: error loading config file: yaml: map merge requires map or sequence of maps as the value" },
   "document-too-large": { severity: "error", template: "<file>: error loading config file: document is <bytes> bytes, more than the <limit> bytes TrendMaster parses" },
@@ -21,7 +22,7 @@ export const PROBLEM_CATALOGUE = {
   "invalid-unit": { severity: "error", template: "<file>: invalid rate limit unit '<unit>'" },
   "empty-replaces": { severity: "error", template: "<file>: should not have an empty replaces entry" },
   "replaces-self": { severity: "error", template: "<file>: replaces should not contain name of same descriptor" },
-  "share-threshold-without-wildcard": { severity: "error", template: "<file>: share_threshold can only be used with wildcard values, but value '<value>' has no '*'" },
+  "share-threshold-without-wildcard": { severity: "error", template: "<file>: share_threshold can only be used with wildcard values (containing '*'), but found key '<key>' or '<key>_<value>'" },
   "zero-limit": { severity: "warning", template: "<file>: <path>: requests_per_unit is 0: every request to <rule> is refused" },
   "no-limit-no-children": { severity: "warning", template: "<file>: <path>: <rule> has neither rate_limit nor descriptors: matching requests are never limited" },
   "ambiguous-full-key": { severity: "warning", template: "<file>: <path>: <rule> has the same full key '<full key>' as another rule: TrendMaster cannot tell them apart and leaves both alone" },

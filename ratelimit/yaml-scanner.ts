@@ -3,6 +3,9 @@ import { scannerError, YamlSyntaxError } from "./yaml-errors.js";
 import { scanAnchor, scanBlockScalar, scanDirective, scanFlowScalar, scanPlainScalar, scanTag } from "./yaml-scan-scalars.js";
 import { T, token, type Token } from "./yaml-tokens.js";
 
+/** About how far yaml.v2's first input buffer reaches (its reader decodes 512 bytes at a time). */
+const FIRST_BUFFER_CHARACTERS = 500;
+
 /** yaml.v2 refuses deeper flow nesting or block indentation than this. */
 const MAX_DEPTH = 10000;
 
@@ -36,9 +39,19 @@ export class YamlScanner {
   /** Where yaml.v2's reader, decoding 512-byte chunks ahead of the scanner, meets a character it refuses; -1 for none. */
   private readonly readerStop: number;
 
+  /**
+   * yaml.v2 skips the character at column 0 when its input buffer starts with a byte-order mark
+   * (it looks at the buffer's start, not at the current character). Its reader drops one leading
+   * mark, so this holds only for text starting with two, while the first buffer lasts.
+   */
+  private readonly bufferStartsWithMark: boolean;
+
   constructor(text: string) {
     this.c = new YamlCursor(text);
     this.readerStop = readerStopOffset(text);
+    // The reader drops a leading byte-order mark before the scanner sees anything.
+    if (text.charCodeAt(0) === Ch.ByteOrderMark) this.c.pos = 1;
+    this.bufferStartsWithMark = text.charCodeAt(this.c.pos) === Ch.ByteOrderMark;
   }
 
   /** The next token, left in place. */
@@ -155,7 +168,7 @@ export class YamlScanner {
     const c = this.c;
     for (;;) {
       this.checkReader(1);
-      if (c.column === 0 && c.at() === Ch.ByteOrderMark) c.skip();
+      if (c.column === 0 && this.bufferStartsWithMark && c.pos < FIRST_BUFFER_CHARACTERS && !c.isEnd()) c.skip();
       for (;;) {
         const ch = c.at();
         if (ch === Ch.Space || ((this.flowLevel > 0 || !this.simpleKeyAllowed) && ch === Ch.Tab)) c.skip();
