@@ -69,8 +69,11 @@ export function decodeTypedRoot(root: SourceNode): { root: TypedRoot; typeErrors
   return { root: typed, typeErrors: decoder.typeErrors };
 }
 
-/** yaml.v2 leaves these nulls to the target's zero value before looking at the target's type. */
-function isPlainNull(node: ScalarNode): boolean {
+/**
+ * The scalars yaml.v2's `prepare` stops at before following a pointer: a `!!null`, or an untagged
+ * `null`, `~` (quoted or not) or empty plain scalar. The pointer is then the decode's target.
+ */
+function isNilPointerNull(node: ScalarNode): boolean {
   if (node.tag === "!!null") return true;
   return node.tag === undefined && (node.text === "null" || node.text === "~" || (node.text === "" && node.style === "plain"));
 }
@@ -104,10 +107,6 @@ class StructDecoder {
 
   /** A non-null scalar where a struct is wanted is a type error; a null leaves the zero struct. */
   scalarIntoStruct(node: ScalarNode, goType: string): boolean {
-    if (isPlainNull(node)) {
-      resolveScalar(node); // a mistagged null still fails
-      return true;
-    }
     const r = resolveScalar(node);
     if (r.kind === "null") return true;
     this.typeError(node, r.tag, goType);
@@ -243,15 +242,18 @@ class StructDecoder {
   /** A pointer to a struct: a null sets it nil; anything else decodes into the struct it points to (made if nil). */
   private rateLimit(value: SourceNode, d: TypedDescriptor): void {
     this.decode(value, (node) => {
-      if (node.kind === "scalar" && isPlainNull(node)) {
-        resolveScalar(node);
-        d.rateLimit = undefined;
-        return true;
+      if (node.kind === "scalar" && isNilPointerNull(node)) {
+        // The pointer itself is the target here: a quoted "null" or "~" is a string it cannot take.
+        const r = resolveScalar(node);
+        if (r.kind === "null") d.rateLimit = undefined;
+        else this.typeError(node, r.tag, "*config.YamlRateLimit");
+        return r.kind === "null";
       }
       const limit = d.rateLimit ?? emptyRateLimit(node);
       d.rateLimit = limit;
       if (node.kind === "scalar") {
         if (resolveScalar(node).kind === "null") {
+          // `Null` and `NULL` zero the struct behind the pointer rather than clearing it.
           d.rateLimit = emptyRateLimit(node);
           return true;
         }
