@@ -79,12 +79,13 @@ function isNilPointerNull(node: ScalarNode): boolean {
 }
 
 /**
- * yaml.v2's type error: the node's own tag if it has one, else the resolved one; the value in
+ * yaml.v2's type error: a scalar's own tag if it has one, else the resolved one; the value in
  * backquotes (cut to 7 bytes past 10), except after a `!!seq` or `!!map` tag, where yaml.v2
  * appends the raw text (empty for a real collection).
  */
 export function typeErrorText(node: SourceNode, resolvedTag: string, goType: string): string {
-  const shown = node.tag ?? resolvedTag;
+  // yaml.v2's node tree keeps tags on scalars only: a tagged mapping or sequence prints as !!map or !!seq.
+  const shown = node.kind === "scalar" ? (node.tag ?? resolvedTag) : resolvedTag;
   const text = node.kind === "scalar" ? node.text : "";
   const value = shown === "!!seq" || shown === "!!map" ? text : goErrorValue(text);
   return `line ${node.line}: cannot unmarshal ${shown}${value} into ${goType}`;
