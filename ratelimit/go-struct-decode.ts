@@ -1,5 +1,6 @@
 import { GoDecodeFailure, resolveScalar, type Resolved } from "./go-resolve.js";
-import { DecodeBudget, goErrorValue, goFormat, isMergeKey, mergeSources, decodeGenericValue, type GoValue } from "./go-yaml.js";
+import { decodeGenericValue } from "./go-generic-decode.js";
+import { DecodeBudget, foldGoValue, goErrorValue, goFormat, isMergeKey, mergeSources, type GoValue } from "./go-yaml.js";
 import type { MappingNode, ScalarNode, SourceNode } from "./source-nodes.js";
 
 /** The service's YamlRateLimit, as decoded. */
@@ -343,21 +344,12 @@ function uint32Of(r: Resolved): number | undefined {
 
 /** A generic value as plain data, for a rule's metadata. */
 export function toPlain(v: GoValue): unknown {
-  switch (v.type) {
-    case "str":
-    case "bool":
-    case "float":
-      return v.value;
-    case "int":
-    case "uint":
-      return Number(v.value);
-    case "null":
-      return null;
-    case "seq":
-      return v.items.map(toPlain);
-    case "map":
-      return Object.fromEntries(v.entries.map((e) => [goFormat(e.key), toPlain(e.value)]));
-  }
+  return foldGoValue<unknown>(
+    v,
+    (leaf) => (leaf.type === "int" || leaf.type === "uint" ? Number(leaf.value) : leaf.type === "null" ? null : "value" in leaf ? leaf.value : null),
+    (items) => items,
+    (entries) => Object.fromEntries(entries.map((e) => [goFormat(e.key), e.valueResult])),
+  );
 }
 
 export { GoDecodeFailure };

@@ -21,7 +21,7 @@ export type GoValue =
   | { readonly type: "seq"; readonly items: readonly GoValue[]; readonly node: SourceNode }
   | { readonly type: "map"; readonly entries: ReadonlyArray<{ readonly key: GoValue; readonly value: GoValue }>; readonly node: SourceNode };
 
-type MapEntry = { key: GoValue; value: GoValue };
+export type MapEntry = { key: GoValue; value: GoValue };
 
 /** yaml.v2 bounds the work aliases can cause: past its thresholds, a high share of aliased decodes fails the document. */
 function allowedAliasRatio(decodeCount: number): number {
@@ -51,15 +51,24 @@ export class DecodeBudget {
 
   /** Decode an alias's target through `decode`, as yaml.v2's `alias` does. */
   throughAlias<R>(alias: AliasNode, decode: (target: SourceNode) => R): R {
-    if (this.expanding.has(alias)) throw new GoDecodeFailure(`anchor '${alias.name}' value contains itself`);
-    this.expanding.add(alias);
-    this.aliasDepth++;
+    this.enterAlias(alias);
     try {
       return decode(alias.target);
     } finally {
-      this.aliasDepth--;
-      this.expanding.delete(alias);
+      this.leaveAlias(alias);
     }
+  }
+
+  /** Start expanding an alias (throughAlias in two halves, for a decode without recursion). */
+  enterAlias(alias: AliasNode): void {
+    if (this.expanding.has(alias)) throw new GoDecodeFailure(`anchor '${alias.name}' value contains itself`);
+    this.expanding.add(alias);
+    this.aliasDepth++;
+  }
+
+  leaveAlias(alias: AliasNode): void {
+    this.aliasDepth--;
+    this.expanding.delete(alias);
   }
 }
 
@@ -90,77 +99,7 @@ export function mergeSources(value: SourceNode, into: (source: SourceNode) => vo
   }
 }
 
-/**
- * Decode a document's root as yaml.v2 decodes into `map[interface{}]interface{}` (the loader's
- * first unmarshal): maps keyed by any scalar, later keys overwriting earlier ones, merges applied.
- * Throws GoDecodeFailure where yaml.v2 fails the whole decode.
- */
-export function decodeGeneric(root: SourceNode, budget = new DecodeBudget()): GoValue {
-  budget.step(); // the document node
-  return new GenericDecoder(budget).value(root);
-}
-
-/** Decode one value into `interface{}` within a decode already under way (its budget). */
-export function decodeGenericValue(node: SourceNode, budget: DecodeBudget): GoValue {
-  return new GenericDecoder(budget).value(node);
-}
-
-class GenericDecoder {
-  constructor(private readonly budget: DecodeBudget) {}
-
-  value(node: SourceNode): GoValue {
-    this.budget.step();
-    switch (node.kind) {
-      case "alias":
-        return this.budget.throughAlias(node, (target) => this.value(target));
-      case "scalar":
-        return scalarValue(node);
-      case "sequence":
-        return { type: "seq", items: node.items.map((item) => this.value(item)), node };
-      case "mapping": {
-        const entries: MapEntry[] = [];
-        this.fill(node, entries, new Map());
-        return { type: "map", entries, node };
-      }
-    }
-  }
-
-  /** Decode a mapping's pairs into an existing map (a merge decodes into the map being built). */
-  private fill(node: MappingNode, entries: MapEntry[], index: Map<string, MapEntry>): void {
-    const kv = node.keysAndValues;
-    for (let i = 0; i + 1 < kv.length; i += 2) {
-      const k = kv[i] as SourceNode;
-      const v = kv[i + 1] as SourceNode;
-      if (isMergeKey(k)) {
-        mergeSources(v, (source) => this.mergeInto(source, entries, index));
-        continue;
-      }
-      const key = this.value(k);
-      if (key.type === "seq" || key.type === "map") throw new GoDecodeFailure(`invalid map key: ${goSyntax(key)}`);
-      const value = this.value(v);
-      const identity = goKeyIdentity(key);
-      const existing = index.get(identity);
-      if (existing) existing.value = value;
-      else {
-        const entry = { key, value };
-        entries.push(entry);
-        index.set(identity, entry);
-      }
-    }
-  }
-
-  private mergeInto(source: SourceNode, entries: MapEntry[], index: Map<string, MapEntry>): void {
-    this.budget.step();
-    if (source.kind === "alias") {
-      this.budget.throughAlias(source, (target) => {
-        this.budget.step();
-        this.fill(target as MappingNode, entries, index);
-      });
-    } else this.fill(source as MappingNode, entries, index);
-  }
-}
-
-function scalarValue(node: ScalarNode): GoValue {
+export function scalarValue(node: ScalarNode): GoValue {
   const r = resolveScalar(node);
   switch (r.kind) {
     case "str":
@@ -179,7 +118,7 @@ function scalarValue(node: ScalarNode): GoValue {
 }
 
 /** Go map key identity for the scalar keys yaml.v2 produces (NaN never equals itself). */
-function goKeyIdentity(v: GoValue): string {
+export function goKeyIdentity(v: GoValue): string {
   switch (v.type) {
     case "str":
       return `s:${v.value}`;
@@ -218,55 +157,100 @@ export function goTagOf(v: GoValue): string {
   }
 }
 
+/**
+ * Fold a decoded value bottom-up without recursion (values nest up to yaml.v2's 10,000 levels):
+ * `leaf` for scalars, `seq` with its items' results, `map` with each entry's key and results.
+ */
+export function foldGoValue<R>(
+  root: GoValue,
+  leaf: (v: GoValue) => R,
+  seq: (items: R[]) => R,
+  map: (entries: Array<{ key: GoValue; keyResult: R; valueResult: R }>) => R,
+): R {
+  type Open = { v: GoValue & { type: "seq" | "map" }; children: GoValue[]; results: R[] };
+  const open = (v: GoValue & { type: "seq" | "map" }): Open => ({ v, children: v.type === "seq" ? [...v.items] : v.entries.flatMap((e) => [e.key, e.value]), results: [] });
+  const stack: Open[] = [];
+  let pending: GoValue | undefined = root;
+  for (;;) {
+    let value: R;
+    if (pending !== undefined && (pending.type === "seq" || pending.type === "map")) {
+      stack.push(open(pending));
+      pending = undefined;
+    }
+    if (pending !== undefined) {
+      value = leaf(pending);
+      pending = undefined;
+    } else {
+      const top = stack.at(-1) as Open;
+      if (top.results.length < top.children.length) {
+        pending = top.children[top.results.length];
+        continue;
+      }
+      stack.pop();
+      value =
+        top.v.type === "seq"
+          ? seq(top.results)
+          : map(top.v.entries.map((e, i) => ({ key: e.key, keyResult: top.results[2 * i] as R, valueResult: top.results[2 * i + 1] as R })));
+    }
+    const parent = stack.at(-1);
+    if (!parent) return value;
+    parent.results.push(value);
+  }
+}
+
 /** fmt's %v of a decoded value, as the loader prints keys and list elements. */
 export function goFormat(v: GoValue): string {
-  switch (v.type) {
-    case "str":
-      return v.value;
-    case "int":
-    case "uint":
-      return v.value.toString();
-    case "float":
-      return goFormatFloat(v.value);
-    case "bool":
-      return String(v.value);
-    case "null":
-      return "<nil>";
-    case "seq":
-      return `[${v.items.map(goFormat).join(" ")}]`;
-    case "map": {
-      const parts = sortedEntries(v).map((e) => `${goFormat(e.key)}:${goFormat(e.value)}`);
-      return `map[${parts.join(" ")}]`;
-    }
-  }
+  return foldGoValue(
+    v,
+    (leaf) => {
+      switch (leaf.type) {
+        case "str":
+          return leaf.value;
+        case "int":
+        case "uint":
+          return leaf.value.toString();
+        case "float":
+          return goFormatFloat(leaf.value);
+        case "bool":
+          return String(leaf.value);
+        default:
+          return "<nil>";
+      }
+    },
+    (items) => `[${items.join(" ")}]`,
+    (entries) => `map[${sortedByKey(entries).map((e) => `${e.keyResult}:${e.valueResult}`).join(" ")}]`,
+  );
 }
 
 /** fmt's %#v, as yaml.v2 prints an invalid map key. */
 export function goSyntax(v: GoValue): string {
-  switch (v.type) {
-    case "str":
-      return goQuote(v.value);
-    case "int":
-      return v.value.toString();
-    case "uint":
-      return `0x${v.value.toString(16)}`;
-    case "float":
-      return goFormatFloat(v.value);
-    case "bool":
-      return String(v.value);
-    case "null":
-      return "interface {}(nil)";
-    case "seq":
-      return `[]interface {}{${v.items.map(goSyntax).join(", ")}}`;
-    case "map":
-      return `map[interface {}]interface {}{${sortedEntries(v).map((e) => `${goSyntax(e.key)}:${goSyntax(e.value)}`).join(", ")}}`;
-  }
+  return foldGoValue(
+    v,
+    (leaf) => {
+      switch (leaf.type) {
+        case "str":
+          return goQuote(leaf.value);
+        case "int":
+          return leaf.value.toString();
+        case "uint":
+          return `0x${leaf.value.toString(16)}`;
+        case "float":
+          return goFormatFloat(leaf.value);
+        case "bool":
+          return String(leaf.value);
+        default:
+          return "interface {}(nil)";
+      }
+    },
+    (items) => `[]interface {}{${items.join(", ")}}`,
+    (entries) => `map[interface {}]interface {}{${sortedByKey(entries).map((e) => `${e.keyResult}:${e.valueResult}`).join(", ")}}`,
+  );
 }
 
 /** fmt prints map entries sorted by key: numbers by value, strings by bytes, false before true. */
-function sortedEntries(v: GoValue & { type: "map" }): Array<{ key: GoValue; value: GoValue }> {
+function sortedByKey<E extends { key: GoValue }>(entries: E[]): E[] {
   const rank = (k: GoValue) => ["null", "int", "uint", "float", "bool", "str"].indexOf(k.type);
-  return [...v.entries].sort((a, b) => {
+  return [...entries].sort((a, b) => {
     const byType = rank(a.key) - rank(b.key);
     if (byType !== 0) return byType;
     const x = "value" in a.key ? a.key.value : 0;

@@ -1,5 +1,6 @@
 import { resolveText, INT64_MAX, startsPlainString } from "./go-resolve.js";
-import { decodeGeneric, type GoValue } from "./go-yaml.js";
+import { decodeGeneric } from "./go-generic-decode.js";
+import type { GoValue } from "./go-yaml.js";
 import { emptyDescriptor, toPlain, type TypedDescriptor, type TypedRateLimit, type TypedRoot } from "./go-struct-decode.js";
 import { VALID_KEYS } from "./service-schema.js";
 import type { MappingNode, ScalarNode, SourceNode } from "./source-nodes.js";
@@ -12,6 +13,9 @@ import type { MappingNode, ScalarNode, SourceNode } from "./source-nodes.js";
  * exact first error, decodes the document instead. So its only duty is to agree with that path
  * on clean documents, and to give up wherever that path would report an error.
  */
+
+/** Deeper values are left to the generic path, which keeps its own stack (descriptors nest through the typed decode either way). */
+const MAX_DIRECT_DEPTH = 1000;
 
 /** Thrown inside the direct decode when the generic path must decide. */
 class NotDirect extends Error {}
@@ -37,6 +41,7 @@ export function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
       if (key === "domain") domain = directString(value);
       else if (key === "descriptors") descriptors = directDescriptorList(value, undefined);
       else if (key !== "metadata") validateDirectly(value);
+      else decodesGenerically(value);
     }
     return { domain, descriptors };
   } catch (error) {
@@ -63,8 +68,22 @@ function claimKey(seen: number, key: string): number {
   return seen | bit;
 }
 
+/**
+ * A `metadata` value the typed decode ignores is still decoded by the first, generic unmarshal:
+ * a bad merge or a complex key there fails the file. Give up unless it decodes.
+ */
+function decodesGenerically(node: SourceNode): void {
+  if (node.kind === "scalar") return;
+  try {
+    decodeGeneric(node);
+  } catch {
+    giveUp();
+  }
+}
+
 /** validateYamlKeys on a value: mappings of known keys, lists of such mappings, leaves of string, int, bool or null. */
-function validateDirectly(node: SourceNode): void {
+function validateDirectly(node: SourceNode, depth = 0): void {
+  if (depth > MAX_DIRECT_DEPTH) giveUp();
   switch (node.kind) {
     case "scalar":
       directLeaf(node);
@@ -72,7 +91,7 @@ function validateDirectly(node: SourceNode): void {
     case "sequence":
       for (const item of node.items) {
         if (item.kind !== "mapping") giveUp();
-        validateDirectly(item);
+        validateDirectly(item, depth + 1);
       }
       return;
     case "mapping": {
@@ -80,7 +99,8 @@ function validateDirectly(node: SourceNode): void {
       for (let i = 0; i < node.size; i++) {
         const key = directKey(node, i);
         seen = claimKey(seen, key);
-        if (key !== "metadata") validateDirectly(node.valueAt(i));
+        if (key !== "metadata") validateDirectly(node.valueAt(i), depth + 1);
+        else decodesGenerically(node.valueAt(i));
       }
       return;
     }
@@ -276,6 +296,7 @@ function directRateLimit(node: SourceNode): TypedRateLimit | undefined {
         rateLimit.replaces = directReplaces(value);
         break;
       case "metadata":
+        decodesGenerically(value);
         break;
       default:
         validateDirectly(value);
@@ -297,6 +318,7 @@ function directReplaces(node: SourceNode): string[] {
       const value = item.valueAt(i);
       if (key === "name") name = directString(value);
       else if (key !== "metadata") validateDirectly(value);
+      else decodesGenerically(value);
     }
     return name;
   });

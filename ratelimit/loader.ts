@@ -1,6 +1,7 @@
 import { GoDecodeFailure, type TypedDescriptor, type TypedRoot } from "./go-struct-decode.js";
 import { decodeTypedRoot, typeErrorText } from "./go-struct-decode.js";
-import { decodeGeneric, goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
+import { decodeGeneric } from "./go-generic-decode.js";
+import { goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
 import { decodeRootDirectly } from "./loader-direct.js";
 import { configProblem, type ConfigProblem } from "./problems.js";
 import { compositeKey, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
@@ -89,8 +90,9 @@ export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadO
     try {
       loadDescriptors(file.name, root.domain, { chain: [], fullKey: root.domain, label: "" }, root.descriptors, level, fileWarnings, loaded);
     } catch (error) {
-      if (!(error instanceof FileRejected)) throw error;
-      errors.push(error.problem);
+      if (error instanceof FileRejected) errors.push(error.problem);
+      else if (error instanceof RangeError) errors.push(tooDeep(file.name));
+      else throw error;
       continue;
     }
     warnings.push(...fileWarnings);
@@ -138,7 +140,7 @@ function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]):
       loadError("yaml-type", `yaml: unmarshal errors:\n  ${typeErrorText(generic.node, goTagOf(generic), "map[interface {}]interface {}")}`, generic.node.line);
       return undefined;
     }
-    if (generic?.type === "map") validateYamlKeys(file.name, generic, "");
+    if (generic?.type === "map") validateYamlKeys(file.name, generic);
     // The second unmarshal, into the service's typed structs.
     if (!tree) return { domain: "", descriptors: [] };
     const { root, typeErrors } = decodeTypedRoot(tree);
@@ -152,37 +154,56 @@ function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]):
     else if (error instanceof MergeError) loadError("yaml-merge", error.message);
     else if (error instanceof GoDecodeFailure) loadError(error.message.endsWith("excessive aliasing") ? "yaml-aliasing" : "yaml-decode", error.message);
     else if (error instanceof FileRejected) errors.push(error.problem);
+    else if (error instanceof RangeError) errors.push(tooDeep(file.name));
     else throw error;
     return undefined;
   }
 }
 
+/**
+ * Descriptors nested some thousands deep exhaust the JS stack in the typed decode (yaml.v2 and
+ * Go's stack take them): refused with a clear error rather than a crash.
+ */
+function tooDeep(file: string): ConfigProblem {
+  return configProblem("document-too-deep", file, "error loading config file: descriptors nest deeper than TrendMaster can check");
+}
+
 /** validateYamlKeys: string keys from the known set; lists hold maps; leaves are string, int, bool or null. */
-function validateYamlKeys(file: string, map: GoValue & { type: "map" }, path: string): void {
-  const reject = (problem: ConfigProblem) => {
+function validateYamlKeys(file: string, root: GoValue & { type: "map" }): void {
+  const reject = (problem: ConfigProblem): never => {
     throw new FileRejected(problem);
   };
-  for (const { key, value } of map.entries) {
-    if (key.type !== "str") {
-      reject(configProblem("key-not-string", file, `config error, key is not of type string: ${goFormat(key)}`, { line: key.node.line }));
+  // Depth first in document order, on an explicit stack: values nest up to yaml.v2's 10,000 levels.
+  type Cursor = { readonly map: GoValue & { type: "map" }; readonly path: string; next: number } | { readonly seq: GoValue & { type: "seq" }; readonly path: string; next: number };
+  const stack: Cursor[] = [{ map: root, path: "", next: 0 }];
+  while (stack.length > 0) {
+    const top = stack.at(-1) as Cursor;
+    if ("seq" in top) {
+      const i = top.next++;
+      const item = top.seq.items[i];
+      if (item === undefined) stack.pop();
+      else if (item.type !== "map") {
+        reject(configProblem("list-element-not-map", file, `config error, yaml file contains list of type other than map: ${goFormat(item)}`, { path: `${top.path}[${i}]`, line: item.node.line }));
+      } else stack.push({ map: item, path: `${top.path}[${i}]`, next: 0 });
       continue;
     }
-    const here = path === "" ? key.value : `${path}.${key.value}`;
-    if (!VALID_KEYS.has(key.value)) {
-      reject(configProblem("unknown-key", file, `config error, unknown key '${key.value}'`, { path: here, line: key.node.line }));
+    const entry = top.map.entries[top.next++];
+    if (entry === undefined) {
+      stack.pop();
+      continue;
     }
+    const { key, value } = entry;
+    if (key.type !== "str") return reject(configProblem("key-not-string", file, `config error, key is not of type string: ${goFormat(key)}`, { line: key.node.line }));
+    const here = top.path === "" ? key.value : `${top.path}.${key.value}`;
+    if (!VALID_KEYS.has(key.value)) reject(configProblem("unknown-key", file, `config error, unknown key '${key.value}'`, { path: here, line: key.node.line }));
     // metadata is free-form: the loader passes it through without checking its keys.
     if (key.value === "metadata") continue;
     switch (value.type) {
       case "seq":
-        value.items.forEach((item, i) => {
-          if (item.type !== "map") {
-            reject(configProblem("list-element-not-map", file, `config error, yaml file contains list of type other than map: ${goFormat(item)}`, { path: `${here}[${i}]`, line: item.node.line }));
-          } else validateYamlKeys(file, item, `${here}[${i}]`);
-        });
+        stack.push({ seq: value, path: here, next: 0 });
         break;
       case "map":
-        validateYamlKeys(file, value, here);
+        stack.push({ map: value, path: here, next: 0 });
         break;
       case "str":
       case "int":

@@ -10,6 +10,7 @@ export const PROBLEM_CATALOGUE = {
   "yaml-aliasing": { severity: "error", template: "<file>: error loading config file: yaml: document contains excessive aliasing" },
   "yaml-merge": { severity: "error", template: "<file>: error loading config file: yaml: map merge requires map or sequence of maps as the value" },
   "document-too-large": { severity: "error", template: "<file>: error loading config file: document is <bytes> bytes, more than the <limit> bytes TrendMaster parses" },
+  "document-too-deep": { severity: "error", template: "<file>: error loading config file: descriptors nest deeper than TrendMaster can check" },
   "key-not-string": { severity: "error", template: "<file>: config error, key is not of type string: <key>" },
   "unknown-key": { severity: "error", template: "<file>: config error, unknown key '<key>'" },
   "list-element-not-map": { severity: "error", template: "<file>: config error, yaml file contains list of type other than map: <element>" },
