@@ -66,8 +66,21 @@ const DEFAULT_TAG_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
   ["!!", "tag:yaml.org,2002:"],
 ];
 
-function event(type: E, start: Mark, end: Mark, more: Partial<YamlEvent> = {}): YamlEvent {
-  return { type, start, end, anchor: undefined, tag: "", value: "", implicit: false, style: ScalarStyle.Plain, flow: false, contentStart: start, ...more };
+/** Events are made by the thousand: one literal of one shape each, no spread. */
+function event(type: E, start: Mark, end: Mark, more?: Partial<YamlEvent>): YamlEvent {
+  if (more === undefined) return { type, start, end, anchor: undefined, tag: "", value: "", implicit: false, style: ScalarStyle.Plain, flow: false, contentStart: start };
+  return {
+    type,
+    start,
+    end,
+    anchor: more.anchor,
+    tag: more.tag ?? "",
+    value: more.value ?? "",
+    implicit: more.implicit ?? false,
+    style: more.style ?? ScalarStyle.Plain,
+    flow: more.flow ?? false,
+    contentStart: more.contentStart ?? start,
+  };
 }
 
 /** yaml.v2's parser (libyaml's state machine): tokens to events, with its error messages and marks. */

@@ -33,7 +33,11 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
   let leadingBlanks = false;
   const indent = context.indent + 1;
   const start = c.mark();
-  let end = start;
+  // The end as numbers, made a mark once: a mark per word would be garbage.
+  let endPos = c.pos;
+  let endLine = c.line;
+  let endColumn = c.column;
+  let endIndex = c.index;
   const flow = context.flowLevel > 0;
   for (;;) {
     if (isDocumentIndicator(c)) break;
@@ -56,8 +60,11 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
       const from = c.pos;
       c.skip();
       while (isPlainRunChar(c.at(), flow)) c.skip();
-      s += c.text.slice(from, c.pos);
-      end = c.mark();
+      s = s === "" ? c.text.slice(from, c.pos) : s + c.text.slice(from, c.pos);
+      endPos = c.pos;
+      endLine = c.line;
+      endColumn = c.column;
+      endIndex = c.index;
     }
     if (!(c.isBlank() || c.isBreak())) break;
     while (c.isBlank() || c.isBreak()) {
@@ -77,6 +84,7 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
     }
     if (!flow && c.column < indent) break;
   }
+  const end = { pos: endPos, line: endLine, column: endColumn, index: endIndex };
   return { token: token(T.Scalar, start, end, s, "", ScalarStyle.Plain), leadingBlanks };
 }
 
