@@ -1,38 +1,10 @@
 import type { Mark } from "./yaml-cursor.js";
 import { parserError } from "./yaml-errors.js";
 import { YamlScanner } from "./yaml-scanner.js";
+import { E, emptyScalar, event, type YamlEvent } from "./yaml-event-types.js";
 import { ScalarStyle, T, type Token } from "./yaml-tokens.js";
 
-export const enum E {
-  StreamStart,
-  StreamEnd,
-  DocumentStart,
-  DocumentEnd,
-  Alias,
-  Scalar,
-  SequenceStart,
-  SequenceEnd,
-  MappingStart,
-  MappingEnd,
-}
-
-export interface YamlEvent {
-  readonly type: E;
-  readonly start: Mark;
-  readonly end: Mark;
-  /** Anchor name (alias name for an alias event). */
-  readonly anchor: string | undefined;
-  /** The resolved tag (`tag:yaml.org,2002:int`, `!foo`, `!`), or "" for none. */
-  readonly tag: string;
-  readonly value: string;
-  /** Scalar: plain without tag, or tagged `!` (yaml.v2 resolves its type from the text). */
-  readonly implicit: boolean;
-  readonly style: ScalarStyle;
-  /** Collections: flow style. */
-  readonly flow: boolean;
-  /** Where the node's own text starts, after its anchor and tag. */
-  readonly contentStart: Mark;
-}
+export { E, type YamlEvent } from "./yaml-event-types.js";
 
 const enum S {
   StreamStart,
@@ -65,23 +37,6 @@ const DEFAULT_TAG_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
   ["!", "!"],
   ["!!", "tag:yaml.org,2002:"],
 ];
-
-/** Events are made by the thousand: one literal of one shape each, no spread. */
-function event(type: E, start: Mark, end: Mark, more?: Partial<YamlEvent>): YamlEvent {
-  if (more === undefined) return { type, start, end, anchor: undefined, tag: "", value: "", implicit: false, style: ScalarStyle.Plain, flow: false, contentStart: start };
-  return {
-    type,
-    start,
-    end,
-    anchor: more.anchor,
-    tag: more.tag ?? "",
-    value: more.value ?? "",
-    implicit: more.implicit ?? false,
-    style: more.style ?? ScalarStyle.Plain,
-    flow: more.flow ?? false,
-    contentStart: more.contentStart ?? start,
-  };
-}
 
 /** yaml.v2's parser (libyaml's state machine): tokens to events, with its error messages and marks. */
 export class YamlEventParser {
@@ -494,8 +449,4 @@ export class YamlEventParser {
     this.state = S.FlowMappingKey;
     return emptyScalar(t.start);
   }
-}
-
-function emptyScalar(mark: Mark): YamlEvent {
-  return event(E.Scalar, mark, mark, { implicit: true });
 }
