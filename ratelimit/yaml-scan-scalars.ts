@@ -26,10 +26,12 @@ function fold(leadingBreak: string, trailingBreaks: string): string {
 }
 
 export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: Token; leadingBlanks: boolean } {
-  let s = "";
+  // The text is kept as spans of the source, joined once: appending word by word builds string
+  // chains the collector walks again and again (quadratic on a long scalar).
+  const parts: string[] = [];
+  let spanFrom = -1;
   let leadingBreak = "";
   let trailingBreaks = "";
-  let whitespaces = "";
   let leadingBlanks = false;
   const indent = context.indent + 1;
   const start = c.mark();
@@ -45,22 +47,18 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
     while (!c.isBlankz()) {
       const ch = c.at();
       if ((ch === 58 /* : */ && c.isBlankz(1)) || (flow && (ch === 44 || ch === 63 || ch === 91 || ch === 93 || ch === 123 || ch === 125))) break;
-      if (leadingBlanks || whitespaces !== "") {
-        if (leadingBlanks) {
-          s += fold(leadingBreak, trailingBreaks);
-          leadingBreak = "";
-          trailingBreaks = "";
-          leadingBlanks = false;
-        } else {
-          s += whitespaces;
-          whitespaces = "";
-        }
-      }
-      // Runs of ordinary characters are copied in one slice.
-      const from = c.pos;
+      if (leadingBlanks) {
+        // A line break folds: close the span, add the fold, start a new span here.
+        if (spanFrom >= 0) parts.push(c.text.slice(spanFrom, endPos));
+        parts.push(fold(leadingBreak, trailingBreaks));
+        leadingBreak = "";
+        trailingBreaks = "";
+        leadingBlanks = false;
+        spanFrom = c.pos;
+      } else if (spanFrom < 0) spanFrom = c.pos;
+      // Blanks between words on one line stay inside the span; runs of ordinary characters are skipped in one go.
       c.skip();
       while (isPlainRunChar(c.at(), flow)) c.skip();
-      s = s === "" ? c.text.slice(from, c.pos) : s + c.text.slice(from, c.pos);
       endPos = c.pos;
       endLine = c.line;
       endColumn = c.column;
@@ -72,10 +70,8 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
         if (leadingBlanks && c.column < indent && c.at() === Ch.Tab) {
           throw scannerError("found a tab character that violates indentation", c.mark(), start);
         }
-        if (!leadingBlanks) whitespaces += c.read();
-        else c.skip();
+        c.skip();
       } else if (!leadingBlanks) {
-        whitespaces = "";
         leadingBreak = c.readLine();
         leadingBlanks = true;
       } else {
@@ -84,6 +80,8 @@ export function scanPlainScalar(c: YamlCursor, context: ScanContext): { token: T
     }
     if (!flow && c.column < indent) break;
   }
+  if (spanFrom >= 0) parts.push(c.text.slice(spanFrom, endPos));
+  const s = parts.length === 1 ? (parts[0] as string) : parts.join("");
   const end = { pos: endPos, line: endLine, column: endColumn, index: endIndex };
   return { token: token(T.Scalar, start, end, s, "", ScalarStyle.Plain), leadingBlanks };
 }
@@ -97,6 +95,13 @@ function isPlainRunChar(ch: number, flow: boolean): boolean {
   return true;
 }
 
+/** A character that continues a quoted scalar's run without further checks (not a quote, backslash, blank, break or surrogate). */
+function isQuotedRunChar(ch: number): boolean {
+  if (ch < 0 || ch === 39 || ch === 34 || ch === 92 || ch === Ch.Space || ch === Ch.Tab) return false;
+  if (ch === Ch.LineFeed || ch === Ch.CarriageReturn || ch === Ch.NextLine || ch === Ch.LineSeparator || ch === Ch.ParagraphSeparator) return false;
+  return !(ch >= 0xd800 && ch <= 0xdfff);
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = {
   "0": "\0", a: "\x07", b: "\x08", t: "\t", "\t": "\t", n: "\n", v: "\x0B", f: "\x0C", r: "\r", e: "\x1B",
   " ": " ", '"': '"', "'": "'", "\\": "\\", N: "\u0085", _: "\u00A0", L: "\u2028", P: "\u2029",
@@ -105,10 +110,12 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 export function scanFlowScalar(c: YamlCursor, single: boolean): Token {
   const start = c.mark();
   c.skip();
-  let s = "";
+  // Pieces joined once at the end (see scanPlainScalar); blanks between words as a source span.
+  const parts: string[] = [];
   let leadingBreak = "";
   let trailingBreaks = "";
-  let whitespaces = "";
+  let blanksFrom = -1;
+  let blanksTo = -1;
   for (;;) {
     if (isDocumentIndicator(c)) throw scannerError("found unexpected document indicator", c.mark(), start);
     if (c.isEnd()) throw scannerError("found unexpected end of stream", c.mark(), start);
@@ -116,7 +123,7 @@ export function scanFlowScalar(c: YamlCursor, single: boolean): Token {
     while (!c.isBlankz()) {
       const ch = c.at();
       if (single && ch === 39 && c.at(1) === 39) {
-        s += "'";
+        parts.push("'");
         c.skip();
         c.skip();
       } else if (single && ch === 39) break;
@@ -133,7 +140,7 @@ export function scanFlowScalar(c: YamlCursor, single: boolean): Token {
         if (simple === undefined && codeLength === 0) throw scannerError("found unknown escape character", c.mark(), start);
         c.skip();
         c.skip();
-        if (simple !== undefined) s += simple;
+        if (simple !== undefined) parts.push(simple);
         else {
           let value = 0;
           for (let k = 0; k < codeLength; k++) {
@@ -141,20 +148,25 @@ export function scanFlowScalar(c: YamlCursor, single: boolean): Token {
             value = value * 16 + parseInt(c.text[c.pos + k] as string, 16);
           }
           if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) throw scannerError("found invalid Unicode character escape code", c.mark(), start);
-          s += String.fromCodePoint(value);
+          parts.push(String.fromCodePoint(value));
           for (let k = 0; k < codeLength; k++) c.skip();
         }
       } else {
-        s += c.read();
+        // A run of ordinary characters is copied in one slice.
+        const from = c.pos;
+        c.skip();
+        while (isQuotedRunChar(c.at())) c.skip();
+        parts.push(c.text.slice(from, c.pos));
       }
     }
     if (c.at() === (single ? 39 : 34)) break;
     while (c.isBlank() || c.isBreak()) {
       if (c.isBlank()) {
-        if (!leadingBlanks) whitespaces += c.read();
-        else c.skip();
+        if (!leadingBlanks && blanksFrom < 0) blanksFrom = c.pos;
+        c.skip();
+        if (!leadingBlanks) blanksTo = c.pos;
       } else if (!leadingBlanks) {
-        whitespaces = "";
+        blanksFrom = -1;
         leadingBreak = c.readLine();
         leadingBlanks = true;
       } else {
@@ -162,16 +174,16 @@ export function scanFlowScalar(c: YamlCursor, single: boolean): Token {
       }
     }
     if (leadingBlanks) {
-      s += fold(leadingBreak, trailingBreaks);
+      parts.push(fold(leadingBreak, trailingBreaks));
       leadingBreak = "";
       trailingBreaks = "";
-    } else {
-      s += whitespaces;
-      whitespaces = "";
+    } else if (blanksFrom >= 0) {
+      parts.push(c.text.slice(blanksFrom, blanksTo));
     }
+    blanksFrom = -1;
   }
   c.skip();
-  return token(T.Scalar, start, c.mark(), s, "", single ? ScalarStyle.Single : ScalarStyle.Double);
+  return token(T.Scalar, start, c.mark(), parts.join(""), "", single ? ScalarStyle.Single : ScalarStyle.Double);
 }
 
 export function scanBlockScalar(c: YamlCursor, context: ScanContext, literal: boolean): Token {
@@ -206,7 +218,7 @@ export function scanBlockScalar(c: YamlCursor, context: ScanContext, literal: bo
   if (c.isBreak()) c.skipLine();
   let end = c.mark();
   let indent = increment > 0 ? (context.indent >= 0 ? context.indent + increment : increment) : 0;
-  let s = "";
+  const parts: string[] = [];
   let leadingBreak = "";
   let trailingBreaks = "";
   const breaks = () => {
@@ -229,21 +241,21 @@ export function scanBlockScalar(c: YamlCursor, context: ScanContext, literal: bo
   while (c.column === indent && !c.isEnd()) {
     const trailingBlank = c.isBlank();
     if (!literal && !leadingBlank && !trailingBlank && leadingBreak.startsWith("\n")) {
-      if (trailingBreaks === "") s += " ";
-    } else s += leadingBreak;
+      if (trailingBreaks === "") parts.push(" ");
+    } else parts.push(leadingBreak);
     leadingBreak = "";
-    s += trailingBreaks;
+    parts.push(trailingBreaks);
     trailingBreaks = "";
     leadingBlank = c.isBlank();
     const from = c.pos;
     while (!c.isBreakz()) c.skip();
-    s += c.text.slice(from, c.pos);
+    parts.push(c.text.slice(from, c.pos));
     leadingBreak = c.readLine();
     breaks();
   }
-  if (chomping !== -1) s += leadingBreak;
-  if (chomping === 1) s += trailingBreaks;
-  return token(T.Scalar, start, end, s, "", literal ? ScalarStyle.Literal : ScalarStyle.Folded);
+  if (chomping !== -1) parts.push(leadingBreak);
+  if (chomping === 1) parts.push(trailingBreaks);
+  return token(T.Scalar, start, end, parts.join(""), "", literal ? ScalarStyle.Literal : ScalarStyle.Folded);
 }
 
 export function scanAnchor(c: YamlCursor, type: T.Anchor | T.Alias): Token {
