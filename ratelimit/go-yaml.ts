@@ -1,5 +1,5 @@
 import { GoDecodeFailure, INT64_MAX, resolveScalar } from "./go-resolve.js";
-import type { AliasNode, MappingNode, ScalarNode, SourceNode } from "./source-nodes.js";
+import type { AliasNode, ScalarNode, SourceNode } from "./source-nodes.js";
 
 export { GoDecodeFailure } from "./go-resolve.js";
 

@@ -4,12 +4,10 @@ import { decodeGeneric } from "./go-generic-decode.js";
 import { goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
 import { decodeRootDirectly } from "./loader-direct.js";
 import { configProblem, type ConfigProblem } from "./problems.js";
-import { compositeKey, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
+import { compositeKey, type DescriptorEntry, type RateLimitRule } from "./rule.js";
 import { VALID_KEYS } from "./service-schema.js";
 import { parseRateLimitUnit, type RateLimitUnit } from "./units.js";
 import { parseYamlDocument, YamlSyntaxError, type SourceNode } from "./yaml-source.js";
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** One config file as the ratelimit service sees it: a name (file or ConfigMap data key) and its text. */
 export interface ConfigFile {

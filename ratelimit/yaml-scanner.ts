@@ -29,7 +29,6 @@ export class YamlScanner {
   private tokensParsed = 0;
   private tokenAvailable = false;
   private streamStartProduced = false;
-  private streamEndProduced = false;
   private indent = -1;
   private readonly indents: number[] = [];
   private simpleKeyAllowed = false;
@@ -64,7 +63,6 @@ export class YamlScanner {
   skipToken(): void {
     this.tokenAvailable = false;
     this.tokensParsed++;
-    this.streamEndProduced = (this.tokens[this.head] as Token).type === T.StreamEnd;
     this.head++;
     // Drop consumed tokens now and then, so a long document's queue stays short.
     if (this.head > 1024 && this.head * 2 > this.tokens.length) {

@@ -1,7 +1,6 @@
 import { AliasNodeImpl, DocumentPositions, MappingNodeImpl, ScalarNodeImpl, SequenceNodeImpl, type ScalarNode, type SourceNode } from "./source-nodes.js";
 import { YamlSyntaxError } from "./yaml-errors.js";
 import { E, YamlEventParser, type YamlEvent } from "./yaml-events.js";
-import { ScalarStyle } from "./yaml-tokens.js";
 
 /** A parsed document: its root, and what decoding needs to know before walking it. */
 export interface ParsedYamlDocument {
