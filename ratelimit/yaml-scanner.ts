@@ -3,6 +3,10 @@ import { scannerError, YamlSyntaxError } from "./yaml-errors.js";
 import { scanAnchor, scanBlockScalar, scanDirective, scanFlowScalar, scanPlainScalar, scanTag } from "./yaml-scan-scalars.js";
 import { T, token, type Token } from "./yaml-tokens.js";
 
+/** Characters that start something other than a plain scalar (YAML's indicators). */
+const INDICATORS = new Uint8Array(128);
+for (const ch of "-?:,[]{}#&*!|>'\"%@`") INDICATORS[ch.charCodeAt(0)] = 1;
+
 /** About how far yaml.v2's first input buffer reaches (its reader decodes 512 bytes at a time). */
 const FIRST_BUFFER_CHARACTERS = 500;
 
@@ -137,7 +141,7 @@ export class YamlScanner {
     }
     if (ch === 39 || ch === 34) return this.fetchAfterSimpleKey(() => scanFlowScalar(c, ch === 39));
     const startsPlain =
-      !(c.isBlankz() || "-?:,[]{}#&*!|>'\"%@`".includes(String.fromCharCode(ch))) ||
+      !(c.isBlankz() || (ch < 128 && INDICATORS[ch] === 1)) ||
       (ch === 45 && !c.isBlank(1)) ||
       (this.flowLevel === 0 && (ch === 63 || ch === 58) && !c.isBlankz(1));
     if (startsPlain) {
