@@ -1,7 +1,10 @@
 /**
- * Parse + validate + one-limit edit on a generated 5,000-rule config (target: under 50 ms).
+ * Parse + validate + one-limit edit on a generated 5,000-rule config (target: under 50 ms), side
+ * by side with js-yaml.load of the same text (the model may cost at most 1.2x that), rounds
+ * interleaved so both see the same machine load.
  * Run: npm run build && node dist/bench/config-model.js [rules]
  */
+import yaml from "js-yaml";
 import { loadRateLimitConfig } from "../ratelimit/loader.js";
 import { setRequestsPerUnit } from "../ratelimit/edit.js";
 import { generateRateLimitConfig } from "./generate-config.js";
@@ -12,6 +15,8 @@ const file = { name: "config.yaml", text };
 const rounds = 30;
 const timings: number[] = [];
 const cpuTimings: number[] = [];
+const jsYamlTimings: number[] = [];
+const jsYamlCpuTimings: number[] = [];
 let heapPeak = 0;
 for (let i = 0; i < rounds + 5; i++) {
   const t0 = performance.now();
@@ -30,9 +35,17 @@ for (let i = 0; i < rounds + 5; i++) {
     cpuTimings.push((cpu.user + cpu.system) / 1000);
   }
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  const j0 = performance.now();
+  const jcpu0 = process.cpuUsage();
+  if (yaml.load(text) === undefined) throw new Error("js-yaml read nothing");
+  const jms = performance.now() - j0;
+  const jcpu = process.cpuUsage(jcpu0);
+  if (i >= 5) {
+    jsYamlTimings.push(jms);
+    jsYamlCpuTimings.push((jcpu.user + jcpu.system) / 1000);
+  }
 }
-timings.sort((a, b) => a - b);
-cpuTimings.sort((a, b) => a - b);
+for (const xs of [timings, cpuTimings, jsYamlTimings, jsYamlCpuTimings]) xs.sort((a, b) => a - b);
 const quantile = (xs: number[], p: number) => (xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0).toFixed(1);
 const q = (p: number) => quantile(timings, p);
 const limited = loadRateLimitConfig([file]).rules.filter((r) => r.rateLimit).length;
@@ -40,3 +53,6 @@ console.log(`config: ${limited} limited rules, ${(Buffer.byteLength(text) / 1024
 console.log(`parse + validate + one-limit edit: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms wall over ${rounds} rounds`);
 console.log(`  cpu time (user+sys, includes GC threads): median ${quantile(cpuTimings, 0.5)} ms, p90 ${quantile(cpuTimings, 0.9)} ms`);
 console.log(`peak heap used: ${(heapPeak / 1024 / 1024).toFixed(1)} MiB, rss ${(process.memoryUsage().rss / 1024 / 1024).toFixed(1)} MiB`);
+console.log(`js-yaml.load of the same text: median ${quantile(jsYamlTimings, 0.5)} ms, p90 ${quantile(jsYamlTimings, 0.9)} ms wall; cpu median ${quantile(jsYamlCpuTimings, 0.5)} ms`);
+const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? 0;
+console.log(`model / js-yaml.load: ${(median(timings) / median(jsYamlTimings)).toFixed(2)}x wall, ${(median(cpuTimings) / median(jsYamlCpuTimings)).toFixed(2)}x cpu (budget 1.2x)`);

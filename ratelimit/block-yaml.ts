@@ -25,7 +25,7 @@ export function parseBlockYaml(text: string): { readonly root: SourceNode; reado
  * Tabs, carriage returns, control characters, a byte-order mark and surrogates (astral characters):
  * all legal somewhere in YAML, all rare in configs, all left to js-yaml.
  */
-const OUTSIDE_SUBSET_CHARACTERS = /[^\n\x20-\x7E\u00A0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]/;
+const OUTSIDE_SUBSET_CHARACTERS = /[^\n\x20-\x7E\u00A0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]/;
 
 /** Thrown (never escapes parseBlockYaml) to give the text to the js-yaml path. */
 const DECLINE: unique symbol = Symbol("outside the block YAML subset");

@@ -1,12 +1,13 @@
-import type { SourceNode, ScalarNode } from "./yaml-source.js";
+import { GoDecodeFailure, INT64_MAX, resolveScalar } from "./go-resolve.js";
+import type { AliasNode, ScalarNode, SourceNode } from "./source-nodes.js";
+
+export { GoDecodeFailure } from "./go-resolve.js";
 
 /**
- * Go yaml.v2 (v2.4, the ratelimit service's parser) semantics on top of our source tree:
- * YAML 1.1 plain-scalar resolution, decoding into `interface{}`, merge keys, alias limits,
- * and fmt's `%v` formatting used in the loader's messages.
+ * Go yaml.v2 (v2.4, the ratelimit service's parser) decoding into `interface{}` on top of our
+ * source tree: maps keyed by any scalar, merge keys, alias limits, and fmt's `%v` and `%#v`
+ * formatting used in the loader's messages.
  */
-
-export type GoTag = "!!str" | "!!int" | "!!float" | "!!bool" | "!!null" | "!!seq" | "!!map";
 
 export type GoValue =
   | { readonly type: "str"; readonly value: string; readonly node: SourceNode }
@@ -20,197 +21,104 @@ export type GoValue =
   | { readonly type: "seq"; readonly items: readonly GoValue[]; readonly node: SourceNode }
   | { readonly type: "map"; readonly entries: ReadonlyArray<{ readonly key: GoValue; readonly value: GoValue }>; readonly node: SourceNode };
 
-export type ResolvedScalar =
-  | { readonly tag: "!!str"; readonly value: string }
-  | { readonly tag: "!!int"; readonly value: bigint }
-  | { readonly tag: "!!float"; readonly value: number }
-  | { readonly tag: "!!bool"; readonly value: boolean }
-  | { readonly tag: "!!null" };
+export type MapEntry = { key: GoValue; value: GoValue };
 
-const BOOL_TRUE = new Set(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]);
-const BOOL_FALSE = new Set(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]);
-const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
-const FLOAT_SPECIAL = new Map<string, number>([
-  [".nan", NaN], [".NaN", NaN], [".NAN", NaN],
-  [".inf", Infinity], [".Inf", Infinity], [".INF", Infinity],
-  ["+.inf", Infinity], ["+.Inf", Infinity], ["+.INF", Infinity],
-  ["-.inf", -Infinity], ["-.Inf", -Infinity], ["-.INF", -Infinity],
-]);
-/** First letters of YAML 1.1 booleans and nulls (y, n, true, false, on, off, null). */
-const LETTERS_THAT_MAY_RESOLVE = new Set([..."yYnNtTfFoO"].map((c) => c.charCodeAt(0)));
-
-/** A plain scalar starting with this character code is a string whatever follows: an ASCII letter no boolean, null or number starts with. */
-function startsPlainString(first: number): boolean {
-  return ((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) && !LETTERS_THAT_MAY_RESOLVE.has(first);
-}
-const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
-const UINT64_MAX = (1n << 64n) - 1n;
-
-/** Resolve a scalar as yaml.v2 does: quoted and block scalars are strings, plain ones are typed. */
-export function resolveScalar(node: ScalarNode): ResolvedScalar {
-  if (node.tag === "!!str" || node.tag === "!") return { tag: "!!str", value: node.text };
-  if (node.style !== "plain") return { tag: "!!str", value: node.text };
-  return resolvePlain(node.text);
+/** yaml.v2 bounds the work aliases can cause: past its thresholds, a high share of aliased decodes fails the document. */
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99;
+  if (decodeCount >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - 400_000) / 3_600_000);
 }
 
-export function resolvePlain(text: string): ResolvedScalar {
-  // Fast path for the common case (keys, units, descriptor values): a letter that starts no
-  // boolean (y/n/true/false/on/off), null or number resolves to itself.
-  if (startsPlainString(text.charCodeAt(0))) return { tag: "!!str", value: text };
-  if (BOOL_TRUE.has(text)) return { tag: "!!bool", value: true };
-  if (BOOL_FALSE.has(text)) return { tag: "!!bool", value: false };
-  if (NULLS.has(text)) return { tag: "!!null" };
-  const special = FLOAT_SPECIAL.get(text);
-  if (special !== undefined) return { tag: "!!float", value: special };
-  const c = text[0] ?? "";
-  if (c === ".") {
-    const f = parseGoFloat(text);
-    return f === undefined ? { tag: "!!str", value: text } : { tag: "!!float", value: f };
-  }
-  if (!/[-+0-9]/.test(c)) return { tag: "!!str", value: text };
-  // Timestamps decode to strings when the target is interface{} or string (yaml.v2 v2.4 compatibility).
-  if (/^[0-9]{4}-/.test(text)) return { tag: "!!str", value: text };
-  const plain = text.replaceAll("_", "");
-  const int = parseGoInt(plain);
-  if (int !== undefined) return { tag: "!!int", value: int };
-  if (YAML_STYLE_FLOAT.test(plain)) {
-    const f = parseGoFloat(plain);
-    if (f !== undefined) return { tag: "!!float", value: f };
-  }
-  if (plain.startsWith("0b") || plain.startsWith("-0b")) {
-    const neg = plain.startsWith("-");
-    const digits = plain.slice(neg ? 3 : 2);
-    if (/^[01]+$/.test(digits)) {
-      const v = BigInt(`0b${digits}`) * (neg ? -1n : 1n);
-      if (v >= INT64_MIN && v <= UINT64_MAX) return { tag: "!!int", value: v };
+/**
+ * yaml.v2's decode bookkeeping, shared by the generic and the typed decode: every decode step is
+ * counted (steps under an alias apart), and an alias met again inside its own expansion fails.
+ */
+export class DecodeBudget {
+  private decodeCount = 0;
+  private aliasCount = 0;
+  private aliasDepth = 0;
+  private readonly expanding = new Set<AliasNode>();
+
+  /** One decode step (yaml.v2's `unmarshal`); throws when aliases dominate the work. */
+  step(): void {
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+      throw new GoDecodeFailure("document contains excessive aliasing");
     }
   }
-  return { tag: "!!str", value: text };
-}
 
-/** strconv.ParseInt(s, 0, 64), falling back to ParseUint: base prefixes 0x, 0o, 0b and a leading 0 for octal. */
-function parseGoInt(s: string): bigint | undefined {
-  const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
-  if (!m) return undefined;
-  const sign = m[1] === "-" ? -1n : 1n;
-  const digits = m[2] as string;
-  let v: bigint;
-  if (/^0[xXoObB]/.test(digits)) v = BigInt(digits.toLowerCase());
-  else if (digits.length > 1 && digits.startsWith("0")) v = BigInt(`0o${digits.slice(1)}`);
-  else v = BigInt(digits);
-  v *= sign;
-  if (sign < 0n && v < INT64_MIN) return undefined;
-  if (v > UINT64_MAX) return undefined;
-  if (sign < 0n || m[1] === "+") {
-    // ParseUint refuses a sign: a signed value must fit int64.
-    if (v > INT64_MAX) return undefined;
-  }
-  return v;
-}
-
-function parseGoFloat(s: string): number | undefined {
-  if (!/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?|[0-9]*\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(s)) return undefined;
-  return Number(s);
-}
-
-/** yaml.v2 2.4 refuses documents whose aliases expand far beyond their size; we bound the work the same way. */
-export const MAX_DECODED_NODES = 1_000_000;
-
-export class ExcessiveAliasingError extends Error {
-  constructor() {
-    super("yaml: document contains excessive aliasing");
-  }
-}
-
-export class MergeError extends Error {
-  constructor() {
-    super("yaml: map merge requires map or sequence of maps as the value");
-  }
-}
-
-/** Decode a node as yaml.v2 decodes into `interface{}` (maps keyed by any scalar, last key wins, merges applied). */
-export function decodeGeneric(root: SourceNode): GoValue {
-  let budget = MAX_DECODED_NODES;
-  const decode = (node: SourceNode): GoValue => {
-    if (--budget < 0) throw new ExcessiveAliasingError();
-    switch (node.kind) {
-      case "alias":
-        return decode(node.target);
-      case "scalar":
-        return scalarValue(node);
-      case "sequence":
-        return { type: "seq", items: node.items.map(decode), node };
-      case "mapping": {
-        // Mappings are small (a descriptor has a handful of keys): a list with a linear duplicate
-        // check allocates far less than a Map with string identities, and keeps first-seen order.
-        const entries: Array<{ key: GoValue; value: GoValue }> = [];
-        let index: Map<string, { key: GoValue; value: GoValue }> | undefined; // only for large (hostile) mappings
-        const set = (key: GoValue, value: GoValue) => {
-          if (index === undefined && entries.length >= LINEAR_KEY_SEARCH_LIMIT) {
-            index = new Map(entries.map((e) => [goKeyIdentity(e.key), e]));
-          }
-          const existing = index ? index.get(goKeyIdentity(key)) : entries.find((e) => sameGoKey(e.key, key));
-          if (existing) {
-            existing.value = value; // last duplicate wins, as in yaml.v2's non-strict Unmarshal
-            return;
-          }
-          const entry = { key, value };
-          entries.push(entry);
-          index?.set(goKeyIdentity(key), entry);
-        };
-        const merge = (value: SourceNode) => {
-          const target = value.kind === "alias" ? value.target : value;
-          if (target.kind === "mapping") {
-            const decoded = decode(target);
-            if (decoded.type === "map") for (const e of decoded.entries) set(e.key, e.value);
-          } else if (target.kind === "sequence") {
-            // yaml.v2 merges a list of maps last-to-first, so earlier maps win.
-            for (let i = target.items.length - 1; i >= 0; i--) {
-              const item = target.items[i] as SourceNode;
-              const t = item.kind === "alias" ? item.target : item;
-              if (t.kind !== "mapping") throw new MergeError();
-              merge(t);
-            }
-          } else throw new MergeError();
-        };
-        const kv = node.keysAndValues;
-        for (let i = 0; i + 1 < kv.length; i += 2) {
-          const k = kv[i] as SourceNode;
-          const v = kv[i + 1] as SourceNode;
-          if (k.kind === "scalar" && k.style === "plain" && k.text === "<<" && k.tag === undefined) {
-            merge(v);
-            continue;
-          }
-          set(decode(k), decode(v));
-        }
-        return { type: "map", entries, node };
-      }
+  /** Decode an alias's target through `decode`, as yaml.v2's `alias` does. */
+  throughAlias<R>(alias: AliasNode, decode: (target: SourceNode) => R): R {
+    this.enterAlias(alias);
+    try {
+      return decode(alias.target);
+    } finally {
+      this.leaveAlias(alias);
     }
-  };
-  return decode(root);
+  }
+
+  /** Start expanding an alias (throughAlias in two halves, for a decode without recursion). */
+  enterAlias(alias: AliasNode): void {
+    if (this.expanding.has(alias)) throw new GoDecodeFailure(`anchor '${alias.name}' value contains itself`);
+    this.expanding.add(alias);
+    this.aliasDepth++;
+  }
+
+  leaveAlias(alias: AliasNode): void {
+    this.aliasDepth--;
+    this.expanding.delete(alias);
+  }
 }
 
-function scalarValue(node: ScalarNode): GoValue {
+/** A `<<` key yaml.v2 merges: a plain (or `!`-tagged) `<<`, or one tagged `!!merge`. */
+export function isMergeKey(node: SourceNode): boolean {
+  return node.kind === "scalar" && node.text === "<<" && ((node.style === "plain" && (node.tag === undefined || node.tag === "!")) || node.tag === "!!merge");
+}
+
+export class MergeError extends GoDecodeFailure {
+  constructor() {
+    super("map merge requires map or sequence of maps as the value");
+  }
+}
+
+/** yaml.v2's merge: the value must be a mapping, an alias of one, or a list of those (merged last to first). */
+export function mergeSources(value: SourceNode, into: (source: SourceNode) => void): void {
+  const isMapping = (n: SourceNode) => n.kind === "mapping" || (n.kind === "alias" && n.target.kind === "mapping");
+  if (value.kind === "mapping" || value.kind === "alias") {
+    if (!isMapping(value)) throw new MergeError();
+    into(value);
+    return;
+  }
+  if (value.kind !== "sequence") throw new MergeError();
+  for (let i = value.items.length - 1; i >= 0; i--) {
+    const item = value.items[i] as SourceNode;
+    if (!isMapping(item)) throw new MergeError();
+    into(item);
+  }
+}
+
+export function scalarValue(node: ScalarNode): GoValue {
   const r = resolveScalar(node);
-  switch (r.tag) {
-    case "!!str":
+  switch (r.kind) {
+    case "str":
+    case "timestamp": // yaml.v2 keeps a timestamp's text where the target is interface{}
+    case "binary":
       return { type: "str", value: r.value, node };
-    case "!!int":
+    case "int":
       return r.value > INT64_MAX ? { type: "uint", value: r.value, node } : { type: "int", value: r.value, node };
-    case "!!float":
+    case "float":
       return { type: "float", value: r.value, node };
-    case "!!bool":
+    case "bool":
       return { type: "bool", value: r.value, node };
-    case "!!null":
+    case "null":
       return { type: "null", node };
   }
 }
 
-const LINEAR_KEY_SEARCH_LIMIT = 32;
-
-function goKeyIdentity(v: GoValue): string {
+/** Go map key identity for the scalar keys yaml.v2 produces (NaN never equals itself). */
+export function goKeyIdentity(v: GoValue): string {
   switch (v.type) {
     case "str":
       return `s:${v.value}`;
@@ -218,7 +126,7 @@ function goKeyIdentity(v: GoValue): string {
     case "uint":
       return `i:${v.value}`;
     case "float":
-      return `f:${v.value}`;
+      return Number.isNaN(v.value) ? `nan:${v.node.start}:${Math.random()}` : `f:${v.value}`;
     case "bool":
       return `b:${v.value}`;
     case "null":
@@ -228,25 +136,8 @@ function goKeyIdentity(v: GoValue): string {
   }
 }
 
-/** Go map key equality for the scalar keys yaml.v2 produces (collections never compare equal). */
-function sameGoKey(a: GoValue, b: GoValue): boolean {
-  if (a.type !== b.type) return (a.type === "int" || a.type === "uint") && (b.type === "int" || b.type === "uint") && a.value === b.value;
-  switch (a.type) {
-    case "str":
-    case "bool":
-    case "int":
-    case "uint":
-    case "float":
-      return a.value === (b as typeof a).value;
-    case "null":
-      return true;
-    default:
-      return a === b;
-  }
-}
-
-/** The tag yaml.v2 names in "cannot unmarshal" errors. */
-export function goTagOf(v: GoValue): GoTag {
+/** The tag yaml.v2 names in "cannot unmarshal" errors for a decoded value. */
+export function goTagOf(v: GoValue): string {
   switch (v.type) {
     case "str":
       return "!!str";
@@ -266,28 +157,126 @@ export function goTagOf(v: GoValue): GoTag {
   }
 }
 
+/**
+ * Fold a decoded value bottom-up without recursion (values nest up to yaml.v2's 10,000 levels):
+ * `leaf` for scalars, `seq` with its items' results, `map` with each entry's key and results.
+ */
+export function foldGoValue<R>(
+  root: GoValue,
+  leaf: (v: GoValue) => R,
+  seq: (items: R[]) => R,
+  map: (entries: Array<{ key: GoValue; keyResult: R; valueResult: R }>) => R,
+): R {
+  type Open = { v: GoValue & { type: "seq" | "map" }; children: GoValue[]; results: R[] };
+  const open = (v: GoValue & { type: "seq" | "map" }): Open => ({ v, children: v.type === "seq" ? [...v.items] : v.entries.flatMap((e) => [e.key, e.value]), results: [] });
+  const stack: Open[] = [];
+  let pending: GoValue | undefined = root;
+  for (;;) {
+    let value: R;
+    if (pending !== undefined && (pending.type === "seq" || pending.type === "map")) {
+      stack.push(open(pending));
+      pending = undefined;
+    }
+    if (pending !== undefined) {
+      value = leaf(pending);
+      pending = undefined;
+    } else {
+      const top = stack.at(-1) as Open;
+      if (top.results.length < top.children.length) {
+        pending = top.children[top.results.length];
+        continue;
+      }
+      stack.pop();
+      value =
+        top.v.type === "seq"
+          ? seq(top.results)
+          : map(top.v.entries.map((e, i) => ({ key: e.key, keyResult: top.results[2 * i] as R, valueResult: top.results[2 * i + 1] as R })));
+    }
+    const parent = stack.at(-1);
+    if (!parent) return value;
+    parent.results.push(value);
+  }
+}
+
 /** fmt's %v of a decoded value, as the loader prints keys and list elements. */
 export function goFormat(v: GoValue): string {
-  switch (v.type) {
-    case "str":
-      return v.value;
-    case "int":
-    case "uint":
-      return v.value.toString();
-    case "float":
-      return goFormatFloat(v.value);
-    case "bool":
-      return String(v.value);
-    case "null":
-      return "<nil>";
-    case "seq":
-      return `[${v.items.map(goFormat).join(" ")}]`;
-    case "map": {
-      const parts = v.entries.map((e) => [goFormat(e.key), goFormat(e.value)] as const);
-      parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      return `map[${parts.map(([k, val]) => `${k}:${val}`).join(" ")}]`;
-    }
+  return foldGoValue(
+    v,
+    (leaf) => {
+      switch (leaf.type) {
+        case "str":
+          return leaf.value;
+        case "int":
+        case "uint":
+          return leaf.value.toString();
+        case "float":
+          return goFormatFloat(leaf.value);
+        case "bool":
+          return String(leaf.value);
+        default:
+          return "<nil>";
+      }
+    },
+    (items) => `[${items.join(" ")}]`,
+    (entries) => `map[${sortedByKey(entries).map((e) => `${e.keyResult}:${e.valueResult}`).join(" ")}]`,
+  );
+}
+
+/** fmt's %#v, as yaml.v2 prints an invalid map key. */
+export function goSyntax(v: GoValue): string {
+  return foldGoValue(
+    v,
+    (leaf) => {
+      switch (leaf.type) {
+        case "str":
+          return goQuote(leaf.value);
+        case "int":
+          return leaf.value.toString();
+        case "uint":
+          return `0x${leaf.value.toString(16)}`;
+        case "float":
+          return goFormatFloat(leaf.value);
+        case "bool":
+          return String(leaf.value);
+        default:
+          return "interface {}(nil)";
+      }
+    },
+    (items) => `[]interface {}{${items.join(", ")}}`,
+    (entries) => `map[interface {}]interface {}{${sortedByKey(entries).map((e) => `${e.keyResult}:${e.valueResult}`).join(", ")}}`,
+  );
+}
+
+/** fmt prints map entries sorted by key: numbers by value, strings by bytes, false before true. */
+function sortedByKey<E extends { key: GoValue }>(entries: E[]): E[] {
+  const rank = (k: GoValue) => ["null", "int", "uint", "float", "bool", "str"].indexOf(k.type);
+  return [...entries].sort((a, b) => {
+    const byType = rank(a.key) - rank(b.key);
+    if (byType !== 0) return byType;
+    const x = "value" in a.key ? a.key.value : 0;
+    const y = "value" in b.key ? b.key.value : 0;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/** strconv.Quote: printable characters as they are, the rest escaped. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (c === 7) out += "\\a";
+    else if (c === 8) out += "\\b";
+    else if (c === 12) out += "\\f";
+    else if (c === 10) out += "\\n";
+    else if (c === 13) out += "\\r";
+    else if (c === 9) out += "\\t";
+    else if (c === 11) out += "\\v";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if ((c >= 0x80 && c < 0xa0) || c === 0xad || c === 0x2028 || c === 0x2029 || c === 0xfeff) out += c > 0xff ? `\\u${c.toString(16).padStart(4, "0")}` : `\\u00${c.toString(16).padStart(2, "0")}`;
+    else out += ch;
   }
+  return `${out}"`;
 }
 
 /** fmt's %v of a float64: strconv 'g' with the shortest digits, exponent form when exp < -4 or exp >= 6. */
@@ -306,57 +295,8 @@ export function goFormatFloat(f: number): string {
   return String(f);
 }
 
-/** The text yaml.v2 quotes in a type error: long values are cut to 7 characters. */
-export function goErrorValue(v: GoValue): string {
-  if (v.type === "seq" || v.type === "map") return "";
-  const node = v.node;
-  const text = node.kind === "scalar" ? node.text : "";
-  return text.length > 10 ? ` \`${text.slice(0, 7)}...\`` : ` \`${text}\``;
-}
-
-/** What resolveScalar gives a scalar, by goTagOf's tags, with ints above int64 (uint) apart. */
-export const enum ScalarKind {
-  Str,
-  Int,
-  Uint,
-  Float,
-  Bool,
-  Null,
-}
-
-/**
- * The kind resolveScalar gives a scalar (Uint above int64), without allocating for the common
- * cases: strings that start with a letter no boolean or null starts with, and small decimal ints.
- */
-export function resolveScalarKind(node: ScalarNode): ScalarKind {
-  if (node.tag === "!!str" || node.tag === "!" || node.style !== "plain") return ScalarKind.Str;
-  const text = node.text;
-  if (startsPlainString(text.charCodeAt(0))) return ScalarKind.Str;
-  if (smallDecimal(text) >= 0) return ScalarKind.Int;
-  const r = resolvePlain(text);
-  switch (r.tag) {
-    case "!!str":
-      return ScalarKind.Str;
-    case "!!int":
-      return r.value > INT64_MAX ? ScalarKind.Uint : ScalarKind.Int;
-    case "!!float":
-      return ScalarKind.Float;
-    case "!!bool":
-      return ScalarKind.Bool;
-    case "!!null":
-      return ScalarKind.Null;
-  }
-}
-
-/** The value of a plain `0` or of 1 to 9 decimal digits without a leading zero (what resolvePlain reads as that int), else -1. */
-export function smallDecimal(text: string): number {
-  const n = text.length;
-  if (n === 0 || n > 9) return -1;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9 || (d === 0 && i === 0 && n > 1)) return -1;
-    v = v * 10 + d;
-  }
-  return v;
+/** The text yaml.v2 quotes in a type error: values longer than 10 bytes are cut to their first 7 bytes (even mid-character). */
+export function goErrorValue(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length > 10 ? ` \`${bytes.subarray(0, 7).toString("utf8")}...\`` : ` \`${text}\``;
 }

@@ -1,10 +1,13 @@
-import { decodeGeneric, ExcessiveAliasingError, goErrorValue, goFormat, goTagOf, MAX_DECODED_NODES, MergeError, resolveScalar, resolveScalarKind, ScalarKind, smallDecimal, type GoValue } from "./go-yaml.js";
+import { GoDecodeFailure, type TypedDescriptor, type TypedRoot } from "./go-struct-decode.js";
+import { decodeTypedRoot, typeErrorText } from "./go-struct-decode.js";
+import { decodeGeneric } from "./go-generic-decode.js";
+import { goFormat, goTagOf, MergeError, type GoValue } from "./go-yaml.js";
+import { decodeRootDirectly } from "./loader-direct.js";
 import { configProblem, type ConfigProblem } from "./problems.js";
-import { compositeKey, type DescriptorEntry, type RateLimitRule, type RuleRateLimit } from "./rule.js";
+import { compositeKey, type DescriptorEntry, type RateLimitRule } from "./rule.js";
+import { VALID_KEYS } from "./service-schema.js";
 import { parseRateLimitUnit, type RateLimitUnit } from "./units.js";
-import { parseYamlDocument, YamlSyntaxError, type MappingNode, type ScalarNode, type SequenceNode, type SourceNode } from "./yaml-source.js";
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+import { parseYamlDocument, YamlSyntaxError, type SourceNode } from "./yaml-source.js";
 
 /** One config file as the ratelimit service sees it: a name (file or ConfigMap data key) and its text. */
 export interface ConfigFile {
@@ -41,55 +44,9 @@ export interface LoadResult {
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 
-/** The keys validateYamlKeys accepts anywhere in a file. */
-const VALID_KEYS = new Set([
-  "domain", "key", "value", "descriptors", "rate_limit", "unit", "requests_per_unit", "unlimited", "shadow_mode",
-  "name", "replaces", "detailed_metric", "value_to_metric", "share_threshold", "quota_mode", "metadata",
-]);
-
-// Go type names as yaml.v2 prints them in "cannot unmarshal ... into <type>".
-const T_ROOT_MAP = "map[interface {}]interface {}";
-const T_DESCRIPTORS = "[]config.YamlDescriptor";
-const T_RATE_LIMIT = "config.YamlRateLimit";
-const T_REPLACES = "[]config.yamlReplaces";
-const T_REPLACE = "config.yamlReplaces";
-
-interface TypedRateLimit {
-  requestsPerUnit: number;
-  unit: string;
-  unlimited: boolean;
-  name: string;
-  replaces: string[];
-  requestsPerUnitNode?: SourceNode;
-  node: SourceNode;
-}
-
-interface TypedDescriptor {
-  key: string;
-  value: string;
-  rateLimit?: TypedRateLimit;
-  descriptors: TypedDescriptor[];
-  shadowMode: boolean;
-  detailedMetric: boolean;
-  valueToMetric: boolean;
-  shareThreshold: boolean;
-  quotaMode: boolean;
-  metadata?: unknown;
-  /** The descriptor whose `descriptors` list holds this one (none at the top level), and its index there: the path is spelled only for a problem. */
-  parent: TypedDescriptor | undefined;
-  index: number;
-  /** The descriptor's node: its line is looked up only for a problem. */
-  node: SourceNode;
-}
-
 /** Where a descriptor sits, as problems name it: `descriptors[0].descriptors[2]`. */
 function descriptorPath(d: TypedDescriptor): string {
   return d.parent ? `${descriptorPath(d.parent)}.descriptors[${d.index}]` : `descriptors[${d.index}]`;
-}
-
-interface TypedRoot {
-  domain: string;
-  descriptors: TypedDescriptor[];
 }
 
 /**
@@ -131,8 +88,9 @@ export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadO
     try {
       loadDescriptors(file.name, root.domain, { chain: [], fullKey: root.domain, label: "" }, root.descriptors, level, fileWarnings, loaded);
     } catch (error) {
-      if (!(error instanceof FileRejected)) throw error;
-      errors.push(error.problem);
+      if (error instanceof FileRejected) errors.push(error.problem);
+      else if (error instanceof RangeError) errors.push(tooDeep(file.name));
+      else throw error;
       continue;
     }
     warnings.push(...fileWarnings);
@@ -159,7 +117,7 @@ export function loadRateLimitConfig(files: readonly ConfigFile[], options: LoadO
 type DescriptorLevel = Map<string, Map<string, DescriptorLevel>>;
 
 function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]): TypedRoot | undefined {
-  const loadError = (code: "yaml-syntax" | "yaml-type" | "yaml-aliasing" | "yaml-merge" | "document-too-large", text: string, line?: number) =>
+  const loadError = (code: "yaml-syntax" | "yaml-type" | "yaml-decode" | "yaml-aliasing" | "yaml-merge" | "document-too-large", text: string, line?: number) =>
     errors.push(configProblem(code, file.name, `error loading config file: ${text}`, line !== undefined ? { line } : {}));
   // UTF-8 takes at most 3 bytes per UTF-16 code unit: most documents need no byte count.
   const bytes = file.text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(file.text, "utf8");
@@ -167,69 +125,83 @@ function parseFile(file: ConfigFile, maxBytes: number, errors: ConfigProblem[]):
     loadError("document-too-large", `document is ${bytes} bytes, more than the ${maxBytes} bytes TrendMaster parses`);
     return undefined;
   }
-  let generic: GoValue | undefined;
   try {
     const document = parseYamlDocument(file.text);
     const tree = document.root;
-    if (tree && tree.kind === "mapping" && !document.hasAlias && document.nodeCount <= MAX_DECODED_NODES) {
+    if (tree && tree.kind === "mapping" && !document.hasAlias && !document.hasTag) {
       const root = decodeRootDirectly(tree);
       if (root) return root;
     }
-    generic = tree ? decodeGeneric(tree) : undefined;
+    // The service's first unmarshal, into map[interface{}]interface{}, and its key check.
+    const generic = tree ? decodeGeneric(tree) : undefined;
+    if (generic && generic.type !== "null" && generic.type !== "map") {
+      loadError("yaml-type", `yaml: unmarshal errors:\n  ${typeErrorText(generic.node, goTagOf(generic), "map[interface {}]interface {}")}`, generic.node.line);
+      return undefined;
+    }
+    if (generic?.type === "map") validateYamlKeys(file.name, generic);
+    // The second unmarshal, into the service's typed structs.
+    if (!tree) return { domain: "", descriptors: [] };
+    const { root, typeErrors } = decodeTypedRoot(tree);
+    if (typeErrors.length > 0) {
+      loadError("yaml-type", `yaml: unmarshal errors:\n${typeErrors.map((e) => `  ${e}`).join("\n")}`);
+      return undefined;
+    }
+    return root;
   } catch (error) {
     if (error instanceof YamlSyntaxError) loadError("yaml-syntax", error.message, error.line);
-    else if (error instanceof ExcessiveAliasingError) loadError("yaml-aliasing", error.message);
     else if (error instanceof MergeError) loadError("yaml-merge", error.message);
+    else if (error instanceof GoDecodeFailure) loadError(error.message.endsWith("excessive aliasing") ? "yaml-aliasing" : "yaml-decode", error.message);
+    else if (error instanceof FileRejected) errors.push(error.problem);
+    else if (error instanceof RangeError) errors.push(tooDeep(file.name));
     else throw error;
     return undefined;
   }
-  if (generic === undefined || generic.type === "null") return { domain: "", descriptors: [] };
-  if (generic.type !== "map") {
-    loadError("yaml-type", `yaml: unmarshal errors:\n  ${typeError(generic, T_ROOT_MAP)}`, generic.node.line);
-    return undefined;
-  }
-  try {
-    validateYamlKeys(file.name, generic, "");
-  } catch (error) {
-    if (!(error instanceof FileRejected)) throw error;
-    errors.push(error.problem);
-    return undefined;
-  }
-  const typeErrors: string[] = [];
-  const root = decodeRoot(generic, typeErrors);
-  if (typeErrors.length > 0) {
-    loadError("yaml-type", `yaml: unmarshal errors:\n${typeErrors.map((e) => `  ${e}`).join("\n")}`);
-    return undefined;
-  }
-  return root;
+}
+
+/**
+ * Descriptors nested some thousands deep exhaust the JS stack in the typed decode (yaml.v2 and
+ * Go's stack take them): refused with a clear error rather than a crash.
+ */
+function tooDeep(file: string): ConfigProblem {
+  return configProblem("document-too-deep", file, "error loading config file: descriptors nest deeper than TrendMaster can check");
 }
 
 /** validateYamlKeys: string keys from the known set; lists hold maps; leaves are string, int, bool or null. */
-function validateYamlKeys(file: string, map: GoValue & { type: "map" }, path: string): void {
-  const reject = (problem: ConfigProblem) => {
+function validateYamlKeys(file: string, root: GoValue & { type: "map" }): void {
+  const reject = (problem: ConfigProblem): never => {
     throw new FileRejected(problem);
   };
-  for (const { key, value } of map.entries) {
-    if (key.type !== "str") {
-      reject(configProblem("key-not-string", file, `config error, key is not of type string: ${goFormat(key)}`, { line: key.node.line }));
+  // Depth first in document order, on an explicit stack: values nest up to yaml.v2's 10,000 levels.
+  type Cursor = { readonly map: GoValue & { type: "map" }; readonly path: string; next: number } | { readonly seq: GoValue & { type: "seq" }; readonly path: string; next: number };
+  const stack: Cursor[] = [{ map: root, path: "", next: 0 }];
+  while (stack.length > 0) {
+    const top = stack.at(-1) as Cursor;
+    if ("seq" in top) {
+      const i = top.next++;
+      const item = top.seq.items[i];
+      if (item === undefined) stack.pop();
+      else if (item.type !== "map") {
+        reject(configProblem("list-element-not-map", file, `config error, yaml file contains list of type other than map: ${goFormat(item)}`, { path: `${top.path}[${i}]`, line: item.node.line }));
+      } else stack.push({ map: item, path: `${top.path}[${i}]`, next: 0 });
       continue;
     }
-    const here = path === "" ? key.value : `${path}.${key.value}`;
-    if (!VALID_KEYS.has(key.value)) {
-      reject(configProblem("unknown-key", file, `config error, unknown key '${key.value}'`, { path: here, line: key.node.line }));
+    const entry = top.map.entries[top.next++];
+    if (entry === undefined) {
+      stack.pop();
+      continue;
     }
+    const { key, value } = entry;
+    if (key.type !== "str") return reject(configProblem("key-not-string", file, `config error, key is not of type string: ${goFormat(key)}`, { line: key.node.line }));
+    const here = top.path === "" ? key.value : `${top.path}.${key.value}`;
+    if (!VALID_KEYS.has(key.value)) reject(configProblem("unknown-key", file, `config error, unknown key '${key.value}'`, { path: here, line: key.node.line }));
     // metadata is free-form: the loader passes it through without checking its keys.
     if (key.value === "metadata") continue;
     switch (value.type) {
       case "seq":
-        value.items.forEach((item, i) => {
-          if (item.type !== "map") {
-            reject(configProblem("list-element-not-map", file, `config error, yaml file contains list of type other than map: ${goFormat(item)}`, { path: `${here}[${i}]`, line: item.node.line }));
-          } else validateYamlKeys(file, item, `${here}[${i}]`);
-        });
+        stack.push({ seq: value, path: here, next: 0 });
         break;
       case "map":
-        validateYamlKeys(file, value, here);
+        stack.push({ map: value, path: here, next: 0 });
         break;
       case "str":
       case "int":
@@ -239,144 +211,6 @@ function validateYamlKeys(file: string, map: GoValue & { type: "map" }, path: st
       default:
         reject(configProblem("bad-leaf", file, "error checking config", { path: here, line: value.node.line }));
     }
-  }
-}
-
-function typeError(v: GoValue, goType: string): string {
-  return `line ${v.node.line}: cannot unmarshal ${goTagOf(v)}${goErrorValue(v)} into ${goType}`;
-}
-
-function field(map: GoValue & { type: "map" }, name: string): GoValue | undefined {
-  let found: GoValue | undefined;
-  for (const e of map.entries) if (e.key.type === "str" && e.key.value === name) found = e.value;
-  return found;
-}
-
-function decodeString(v: GoValue | undefined, errs: string[]): string {
-  if (!v || v.type === "null") return "";
-  if (v.type === "seq" || v.type === "map") {
-    errs.push(typeError(v, "string"));
-    return "";
-  }
-  // yaml.v2 stores a scalar's own text in a string field, whatever it resolved to.
-  return v.node.kind === "scalar" ? v.node.text : "";
-}
-
-function decodeBool(v: GoValue | undefined, errs: string[]): boolean {
-  if (!v || v.type === "null") return false;
-  if (v.type === "bool") return v.value;
-  errs.push(typeError(v, "bool"));
-  return false;
-}
-
-function decodeUint32(v: GoValue | undefined, errs: string[]): number {
-  if (!v || v.type === "null") return 0;
-  if ((v.type === "int" || v.type === "uint") && v.value >= 0n && v.value <= 0xffffffffn) return Number(v.value);
-  errs.push(typeError(v, "uint32"));
-  return 0;
-}
-
-function decodeRoot(map: GoValue & { type: "map" }, errs: string[]): TypedRoot {
-  return { domain: decodeString(field(map, "domain"), errs), descriptors: decodeDescriptorList(field(map, "descriptors"), undefined, errs) };
-}
-
-function decodeDescriptorList(v: GoValue | undefined, parent: TypedDescriptor | undefined, errs: string[]): TypedDescriptor[] {
-  if (!v || v.type === "null") return [];
-  if (v.type !== "seq") {
-    errs.push(typeError(v, T_DESCRIPTORS));
-    return [];
-  }
-  const out: TypedDescriptor[] = [];
-  v.items.forEach((item, i) => {
-    if (item.type === "null") return out.push(emptyDescriptor(parent, i, item.node));
-    if (item.type !== "map") return errs.push(typeError(item, "config.YamlDescriptor"));
-    const descriptor = emptyDescriptor(parent, i, item.node);
-    descriptor.key = decodeString(field(item, "key"), errs);
-    descriptor.value = decodeString(field(item, "value"), errs);
-    descriptor.descriptors = decodeDescriptorList(field(item, "descriptors"), descriptor, errs);
-    descriptor.shadowMode = decodeBool(field(item, "shadow_mode"), errs);
-    descriptor.detailedMetric = decodeBool(field(item, "detailed_metric"), errs);
-    descriptor.valueToMetric = decodeBool(field(item, "value_to_metric"), errs);
-    descriptor.shareThreshold = decodeBool(field(item, "share_threshold"), errs);
-    descriptor.quotaMode = decodeBool(field(item, "quota_mode"), errs);
-    const rateLimit = decodeRateLimit(field(item, "rate_limit"), errs);
-    if (rateLimit) descriptor.rateLimit = rateLimit;
-    const metadata = field(item, "metadata");
-    if (metadata && metadata.type !== "null") descriptor.metadata = toPlain(metadata);
-    out.push(descriptor);
-    return undefined;
-  });
-  return out;
-}
-
-/** A descriptor with every field at its zero value (what yaml.v2 gives a null list item), all fields present: one object shape. */
-function emptyDescriptor(parent: TypedDescriptor | undefined, index: number, node: SourceNode): TypedDescriptor {
-  return {
-    key: "",
-    value: "",
-    rateLimit: undefined,
-    descriptors: NO_DESCRIPTORS,
-    shadowMode: false,
-    detailedMetric: false,
-    valueToMetric: false,
-    shareThreshold: false,
-    quotaMode: false,
-    metadata: undefined,
-    parent,
-    index,
-    node,
-  };
-}
-
-function decodeRateLimit(v: GoValue | undefined, errs: string[]): TypedRateLimit | undefined {
-  if (!v || v.type === "null") return undefined;
-  if (v.type !== "map") {
-    errs.push(typeError(v, T_RATE_LIMIT));
-    return undefined;
-  }
-  const rpu = field(v, "requests_per_unit");
-  return {
-    requestsPerUnit: decodeUint32(rpu, errs),
-    unit: decodeString(field(v, "unit"), errs),
-    unlimited: decodeBool(field(v, "unlimited"), errs),
-    name: decodeString(field(v, "name"), errs),
-    replaces: decodeReplaces(field(v, "replaces"), errs),
-    requestsPerUnitNode: rpu?.node,
-    node: v.node,
-  };
-}
-
-function decodeReplaces(v: GoValue | undefined, errs: string[]): string[] {
-  if (!v || v.type === "null") return [];
-  if (v.type !== "seq") {
-    errs.push(typeError(v, T_REPLACES));
-    return [];
-  }
-  return v.items.map((item) => {
-    if (item.type === "null") return "";
-    if (item.type !== "map") {
-      errs.push(typeError(item, T_REPLACE));
-      return "";
-    }
-    return decodeString(field(item, "name"), errs);
-  });
-}
-
-function toPlain(v: GoValue): unknown {
-  switch (v.type) {
-    case "str":
-    case "bool":
-    case "float":
-      return v.value;
-    case "int":
-    case "uint":
-      return Number(v.value);
-    case "null":
-      return null;
-    case "seq":
-      return v.items.map(toPlain);
-    case "map":
-      return Object.fromEntries(v.entries.map((e) => [goFormat(e.key), toPlain(e.value)]));
   }
 }
 
@@ -433,8 +267,8 @@ function loadDescriptors(
         if (name === rl.name) reject(configProblem("replaces-self", file, "replaces should not contain name of same descriptor", where(d, ".rate_limit.replaces")));
       }
     }
-    if (d.shareThreshold && !d.value.includes("*")) {
-      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values, but value '${d.value}' has no '*'`, where(d, ".share_threshold")));
+    if (d.shareThreshold && !finalKey.includes("*")) {
+      reject(configProblem("share-threshold-without-wildcard", file, `share_threshold can only be used with wildcard values (containing '*'), but found key '${finalKey}'`, where(d, ".share_threshold")));
     }
     const children: DescriptorLevel = d.descriptors.length > 0 ? new Map() : NO_CHILDREN;
     level.set(finalKey, children);
@@ -478,243 +312,3 @@ class FileRejected extends Error {
   }
 }
 
-/*
- * The direct decode: validateYamlKeys and the typed decode in one walk of the source tree, with
- * no generic value per node and no path strings built ahead of need. It handles documents that
- * load cleanly and have no alias, merge key or duplicate key (checked before calling it, or as it
- * walks); on anything else it gives up, and the generic path above, which reports the loader's
- * exact first error, decodes the document instead. So its only duty is to agree with that path
- * on clean documents, and to give up wherever that path would report an error.
- */
-
-/** Thrown inside the direct decode when the generic path must decide. */
-class NotDirect extends Error {}
-const NOT_DIRECT = new NotDirect("left to the generic decode");
-
-const giveUp = (): never => {
-  throw NOT_DIRECT;
-};
-
-/** Bit of each key validateYamlKeys accepts, to find duplicate keys without a set per mapping. */
-const KEY_BITS = new Map([...VALID_KEYS].map((key, i) => [key, 1 << i]));
-
-/** The TypedRoot decodeRoot would give, when validateYamlKeys and the typed decode pass; undefined when the generic path must decide. */
-function decodeRootDirectly(root: MappingNode): TypedRoot | undefined {
-  try {
-    let domain = "";
-    let descriptors: TypedDescriptor[] = [];
-    let seen = 0;
-    for (let i = 0; i < root.size; i++) {
-      const key = directKey(root, i);
-      seen = claimKey(seen, key);
-      const value = root.valueAt(i);
-      if (key === "domain") domain = directString(value);
-      else if (key === "descriptors") descriptors = directDescriptorList(value, undefined);
-      else if (key !== "metadata") validateDirectly(value);
-    }
-    return { domain, descriptors };
-  } catch (error) {
-    if (error === NOT_DIRECT) return undefined;
-    throw error;
-  }
-}
-
-/** The children of a descriptor without any, and a limit's empty `replaces` (never added to). */
-const NO_DESCRIPTORS: TypedDescriptor[] = [];
-const NO_REPLACES: string[] = [];
-
-/** Pair i's key, when validateYamlKeys accepts it, else give up. */
-function directKey(map: MappingNode, i: number): string {
-  // A scalar whose text is a known key resolves to that string, whatever its style or tag.
-  const key = map.keyText(i);
-  if (key === undefined || !VALID_KEYS.has(key)) return giveUp();
-  return key;
-}
-
-/** Mark `key` seen in a mapping; a duplicate key (merged by the generic decode) gives up. */
-function claimKey(seen: number, key: string): number {
-  const bit = KEY_BITS.get(key) ?? 0;
-  if ((seen & bit) !== 0) giveUp();
-  return seen | bit;
-}
-
-/** validateYamlKeys on a value: mappings of known keys, lists of such mappings, leaves of string, int, bool or null. */
-function validateDirectly(node: SourceNode): void {
-  switch (node.kind) {
-    case "scalar":
-      directLeaf(node);
-      return;
-    case "sequence":
-      for (const item of node.items) {
-        if (item.kind !== "mapping") giveUp();
-        validateDirectly(item);
-      }
-      return;
-    case "mapping": {
-      let seen = 0;
-      for (let i = 0; i < node.size; i++) {
-        const key = directKey(node, i);
-        seen = claimKey(seen, key);
-        if (key !== "metadata") validateDirectly(node.valueAt(i));
-      }
-      return;
-    }
-    default:
-      giveUp();
-  }
-}
-
-/** A leaf validateYamlKeys accepts (string, int, bool or null): its kind, else give up. */
-function directLeaf(node: ScalarNode): ScalarKind {
-  const kind = resolveScalarKind(node);
-  if (kind === ScalarKind.Float || kind === ScalarKind.Uint) giveUp();
-  return kind;
-}
-
-/** decodeString on a validated leaf. */
-function directString(node: SourceNode): string {
-  if (node.kind !== "scalar") return giveUp();
-  return directLeaf(node) === ScalarKind.Null ? "" : node.text;
-}
-
-/** decodeBool on a validated leaf. */
-function directBool(node: SourceNode): boolean {
-  if (node.kind !== "scalar") return giveUp();
-  const kind = directLeaf(node);
-  if (kind === ScalarKind.Null) return false;
-  if (kind !== ScalarKind.Bool) return giveUp();
-  const resolved = resolveScalar(node);
-  return resolved.tag === "!!bool" ? resolved.value : giveUp();
-}
-
-/** decodeUint32 on a validated leaf. */
-function directUint32(node: SourceNode): number {
-  if (node.kind !== "scalar") return giveUp();
-  const kind = directLeaf(node);
-  if (kind === ScalarKind.Null) return 0;
-  if (kind !== ScalarKind.Int) return giveUp();
-  const small = node.style === "plain" ? smallDecimal(node.text) : -1;
-  if (small >= 0) return small;
-  const resolved = resolveScalar(node);
-  if (resolved.tag === "!!int" && resolved.value >= 0n && resolved.value <= 0xffffffffn) return Number(resolved.value);
-  return giveUp();
-}
-
-function directDescriptorList(node: SourceNode, parent: TypedDescriptor | undefined): TypedDescriptor[] {
-  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return [];
-  if (node.kind !== "sequence") return giveUp();
-  const items = node.items;
-  const out = new Array<TypedDescriptor>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as SourceNode;
-    if (item.kind !== "mapping") return giveUp();
-    out[i] = directDescriptor(item, parent, i);
-  }
-  return out;
-}
-
-function directDescriptor(map: MappingNode, parent: TypedDescriptor | undefined, index: number): TypedDescriptor {
-  const descriptor = emptyDescriptor(parent, index, map);
-  let seen = 0;
-  for (let i = 0; i < map.size; i++) {
-    const key = directKey(map, i);
-    seen = claimKey(seen, key);
-    const value = map.valueAt(i);
-    switch (key) {
-      case "key":
-        descriptor.key = directString(value);
-        break;
-      case "value":
-        descriptor.value = directString(value);
-        break;
-      case "descriptors":
-        descriptor.descriptors = directDescriptorList(value, descriptor);
-        break;
-      case "shadow_mode":
-        descriptor.shadowMode = directBool(value);
-        break;
-      case "detailed_metric":
-        descriptor.detailedMetric = directBool(value);
-        break;
-      case "value_to_metric":
-        descriptor.valueToMetric = directBool(value);
-        break;
-      case "share_threshold":
-        descriptor.shareThreshold = directBool(value);
-        break;
-      case "quota_mode":
-        descriptor.quotaMode = directBool(value);
-        break;
-      case "rate_limit":
-        descriptor.rateLimit = directRateLimit(value);
-        break;
-      case "metadata": {
-        // Free-form: decoded generically, as decodeDescriptorList does (merge keys allowed; a merge error gives up).
-        let generic: GoValue;
-        try {
-          generic = decodeGeneric(value);
-        } catch {
-          return giveUp();
-        }
-        if (generic.type !== "null") descriptor.metadata = toPlain(generic);
-        break;
-      }
-      default:
-        validateDirectly(value);
-    }
-  }
-  return descriptor;
-}
-
-function directRateLimit(node: SourceNode): TypedRateLimit | undefined {
-  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return undefined;
-  if (node.kind !== "mapping") return giveUp();
-  const rateLimit: TypedRateLimit = { requestsPerUnit: 0, unit: "", unlimited: false, name: "", replaces: NO_REPLACES, requestsPerUnitNode: undefined, node };
-  let seen = 0;
-  for (let i = 0; i < node.size; i++) {
-    const key = directKey(node, i);
-    seen = claimKey(seen, key);
-    const value = node.valueAt(i);
-    switch (key) {
-      case "requests_per_unit":
-        rateLimit.requestsPerUnit = directUint32(value);
-        rateLimit.requestsPerUnitNode = value;
-        break;
-      case "unit":
-        rateLimit.unit = directString(value);
-        break;
-      case "unlimited":
-        rateLimit.unlimited = directBool(value);
-        break;
-      case "name":
-        rateLimit.name = directString(value);
-        break;
-      case "replaces":
-        rateLimit.replaces = directReplaces(value);
-        break;
-      case "metadata":
-        break;
-      default:
-        validateDirectly(value);
-    }
-  }
-  return rateLimit;
-}
-
-function directReplaces(node: SourceNode): string[] {
-  if (node.kind === "scalar" && directLeaf(node) === ScalarKind.Null) return [];
-  if (node.kind !== "sequence") return giveUp();
-  return node.items.map((item) => {
-    if (item.kind !== "mapping") return giveUp();
-    let name = "";
-    let seen = 0;
-    for (let i = 0; i < item.size; i++) {
-      const key = directKey(item, i);
-      seen = claimKey(seen, key);
-      const value = item.valueAt(i);
-      if (key === "name") name = directString(value);
-      else if (key !== "metadata") validateDirectly(value);
-    }
-    return name;
-  });
-}

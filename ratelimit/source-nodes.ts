@@ -19,7 +19,7 @@ interface NodeBase {
   /** 1-based line of `start`. */
   readonly line: number;
   readonly anchor?: string;
-  /** Explicit tag as written (`!!str`), if any. */
+  /** Explicit tag, as yaml.v2 prints it (`!!int` for `!!int` or `!<tag:yaml.org,2002:int>`, `!foo`, a bare `!`), if any. */
   readonly tag?: string;
 }
 
@@ -56,11 +56,15 @@ export interface AliasNode extends NodeBase {
   readonly target: SourceNode;
 }
 
-/** Line index: offsets at which each line starts, for offset → line lookups. */
+/** Line index: offsets at which each line starts, for offset → line lookups; lines end as yaml.v2 ends them (LF, CR, CRLF, NEL, LS, PS). */
 export class LineIndex {
   private readonly starts: number[] = [0];
   constructor(text: string) {
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+    if (!OTHER_LINE_BREAKS.test(text)) {
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+      return;
+    }
+    for (const m of text.matchAll(/\r\n|[\n\r\u0085\u2028\u2029]/g)) this.starts.push(m.index + m[0].length);
   }
   lineOf(offset: number): number {
     let lo = 0;
@@ -73,6 +77,8 @@ export class LineIndex {
     return lo + 1;
   }
 }
+
+const OTHER_LINE_BREAKS = /[\r\u0085\u2028\u2029]/;
 
 /** Where a document's nodes are: line numbers and trimmed ends, computed only when asked. */
 export class DocumentPositions implements SourcePositions {
@@ -140,6 +146,7 @@ class PositionsWithProperties implements SourcePositions {
     private readonly positions: SourcePositions,
     readonly anchor: string | undefined,
     readonly tag: string | undefined,
+    readonly eventStart: number | undefined,
   ) {}
   get lines(): LineIndex {
     return this.positions.lines;
@@ -158,12 +165,18 @@ abstract class NodeImpl {
   protected readonly source: SourcePositions;
   constructor(
     readonly start: number,
-    private readonly rawEnd: number,
+    private rawEnd: number,
     source: SourcePositions,
     anchor: string | undefined,
     tag: string | undefined,
+    /** Where yaml.v2's event for the node starts (its anchor or tag), when before `start`. */
+    eventStart?: number,
   ) {
-    this.source = anchor === undefined && tag === undefined ? source : new PositionsWithProperties(source, anchor, tag);
+    this.source = anchor === undefined && tag === undefined ? source : new PositionsWithProperties(source, anchor, tag, eventStart);
+  }
+  /** Set the end of a collection built before its children were read. */
+  finish(end: number): void {
+    this.rawEnd = end;
   }
   get anchor(): string | undefined {
     return this.source instanceof PositionsWithProperties ? this.source.anchor : undefined;
@@ -171,8 +184,10 @@ abstract class NodeImpl {
   get tag(): string | undefined {
     return this.source instanceof PositionsWithProperties ? this.source.tag : undefined;
   }
+  /** 1-based, as yaml.v2 counts it: the line of the node's anchor or tag when it has one. */
   get line(): number {
-    return this.source.lines.lineOf(this.start);
+    const eventStart = this.source instanceof PositionsWithProperties ? this.source.eventStart : undefined;
+    return this.source.lines.lineOf(eventStart ?? this.start);
   }
   get end(): number {
     return this.rawEnd <= this.start ? this.rawEnd : Math.max(this.start, this.source.trimEnd(this.rawEnd));
@@ -180,8 +195,8 @@ abstract class NodeImpl {
 }
 
 export class ScalarNodeImpl extends NodeImpl implements ScalarNode {
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"]) {
-    super(start, end, source, anchor, tag);
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly text: string, readonly style: ScalarNode["style"], eventStart?: number) {
+    super(start, end, source, anchor, tag, eventStart);
   }
   get kind(): "scalar" {
     return "scalar";
@@ -190,8 +205,8 @@ export class ScalarNodeImpl extends NodeImpl implements ScalarNode {
 
 export class MappingNodeImpl extends NodeImpl implements MappingNode {
   private pairList: ReadonlyArray<readonly [SourceNode, SourceNode]> | undefined;
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean) {
-    super(start, end, source, anchor, tag);
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly keysAndValues: readonly SourceNode[], readonly flow: boolean, eventStart?: number) {
+    super(start, end, source, anchor, tag, eventStart);
   }
   get kind(): "mapping" {
     return "mapping";
@@ -317,8 +332,8 @@ export class BlockMappingNode extends NodeImpl implements MappingNode {
 }
 
 export class SequenceNodeImpl extends NodeImpl implements SequenceNode {
-  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[]) {
-    super(start, end, source, anchor, tag);
+  constructor(start: number, end: number, source: SourcePositions, anchor: string | undefined, tag: string | undefined, readonly items: readonly SourceNode[], eventStart?: number) {
+    super(start, end, source, anchor, tag, eventStart);
   }
   get kind(): "sequence" {
     return "sequence";
