@@ -45,6 +45,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: trendmaster
 {{- end -}}
 
+{{/* On every pod (not in selectors, which cannot change on upgrade): the guide's `kubectl logs -l app=trendmaster-ai`. */}}
+{{- define "trendmaster.appLabel" -}}
+app: {{ include "trendmaster.fullname" . }}
+{{- end -}}
+
 {{- define "trendmaster.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "trendmaster.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
@@ -63,7 +68,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "trendmaster.webhookServiceAccount" -}}{{ include "trendmaster.fullname" . }}-webhook{{- end -}}
-{{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}-forecaster{{- end -}}
+{{/* The forecaster's ServiceAccount is the release's own name: the guide checks `--as=system:serviceaccount:<ns>:trendmaster-ai`. */}}
+{{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}{{- end -}}
 {{- define "trendmaster.tlsSecret" -}}{{ include "trendmaster.fullname" . }}-tls{{- end -}}
 {{- define "trendmaster.settingsConfigMap" -}}{{ include "trendmaster.fullname" . }}-settings{{- end -}}
 {{/* The forecaster's Lease and history names: its settings may rename them, RBAC and the name policy follow. */}}
@@ -138,8 +144,24 @@ seccompProfile:
   value: {{ printf "--max-old-space-size=%d" (int .Values.forecaster.maxOldSpaceMiB) | quote }}
 {{- end -}}
 
+{{/* The guide's monitoring block: monitoring.trendmaster_ai.enabled switches all of TrendMaster's monitoring. */}}
+{{- define "trendmaster.monitoringEnabled" -}}
+{{- include "trendmaster.bool" .Values.monitoring.trendmaster_ai.enabled -}}
+{{- end -}}
+
+{{/* Slack notifications: monitoring on, one of the guide's three alerts on, and somewhere to send them. */}}
 {{- define "trendmaster.slackEnabled" -}}
-{{- if .Values.slack.existingSecret -}}true{{- else -}}false{{- end -}}
+{{- $mon := .Values.monitoring.trendmaster_ai -}}
+{{- $alerts := $mon.alerts | default dict -}}
+{{- $anyAlert := false -}}
+{{- range $kind := list "rate_limit_changes" "ml_confidence_low" "system_errors" -}}
+{{- if eq (include "trendmaster.bool" (get $alerts $kind | default "true")) "true" -}}{{- $anyAlert = true -}}{{- end -}}
+{{- end -}}
+{{- if and (eq (include "trendmaster.monitoringEnabled" .) "true") $anyAlert (or $mon.slack_channels .Values.slack.webhookUrlKey) -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.slackSecret" -}}
+{{- .Values.slack.existingSecret | default (printf "%s-slack" (include "trendmaster.fullname" .)) -}}
 {{- end -}}
 
 {{/* Mounts shared by the forecaster containers. */}}
@@ -160,7 +182,7 @@ seccompProfile:
 {{- if eq (include "trendmaster.slackEnabled" .) "true" }}
 - name: slack
   secret:
-    secretName: {{ .Values.slack.existingSecret }}
+    secretName: {{ include "trendmaster.slackSecret" . }}
     defaultMode: 288  # 0440 (decimal: YAML 1.1 and 1.2 parsers read a leading-zero number differently)
     items:
       {{- if .Values.slack.webhookUrlKey }}
@@ -219,7 +241,7 @@ matchConditions:
 
 {{/* Labels of every alert: Alertmanager routes on slack_channel. */}}
 {{- define "trendmaster.alertLabels" -}}
-severity: {{ .alerts.severity }}
+severity: {{ .severity }}
 app: trendmaster
 {{- with .channels }}
 slack_channel: {{ first . | quote }}

@@ -13,7 +13,7 @@ const haveHelm = helmPath() !== undefined;
 if (!haveHelm) console.warn(missingBinaryMessage("helm"));
 const describeWithHelm = haveHelm ? describe : describe.skip;
 
-const FORECASTER = { namespace: RELEASE_NAMESPACE, name: `${FULLNAME}-forecaster` };
+const FORECASTER = { namespace: RELEASE_NAMESPACE, name: FULLNAME };
 const WEBHOOK = { namespace: RELEASE_NAMESPACE, name: `${FULLNAME}-webhook` };
 
 /** Everything wrong with one pod's security settings, as `owner/container: problem`. */
@@ -107,6 +107,8 @@ describeWithHelm("chart security settings and RBAC", () => {
     ["forecaster may not create ConfigMaps in istio-system", request(F, "create", "configmaps", "istio-system"), false],
     ["forecaster may not update another istio-system ConfigMap", request(F, "update", "configmaps", "istio-system", "istio"), false],
     ["forecaster may not list istio-system ConfigMaps", request(F, "list", "configmaps", "istio-system"), false],
+    ["forecaster may get istio-system ConfigMaps (the guide's troubleshooting check)", request(F, "get", "configmaps", "istio-system"), true],
+    ["forecaster may not watch istio-system ConfigMaps", request(F, "watch", "configmaps", "istio-system"), false],
     ["forecaster writes the forecast cache", request(F, "update", "configmaps", NS, "trendmaster-forecast"), true],
     ["forecaster creates history ConfigMaps", request(F, "create", "configmaps", NS), true],
     ["forecaster lists history ConfigMaps", request(F, "list", "configmaps", NS), true],

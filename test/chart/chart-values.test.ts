@@ -49,7 +49,7 @@ describeWithHelm("chart values", () => {
     expect(settingsOf(objects).webhook.mode).toBe(mode);
   });
 
-  it("values-prd1.yaml: the seed's resources go to the forecaster, the seed's Slack channels to the alerts", () => {
+  it("values-prd1.yaml: the guide's resources go to the forecaster, its Slack channels to the alerts' labels", () => {
     const objects = objectsOf("values-prd1.yaml");
     const forecaster = deploymentOf(objects).spec?.template.spec?.containers.find((c) => c.name === "forecaster");
     expect(forecaster?.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
@@ -60,19 +60,23 @@ describeWithHelm("chart values", () => {
   });
 
   it("the settings file carries what docs/settings.md names, and nothing secret", () => {
+    const allAlerts = { rate_limit_changes: true, ml_confidence_low: true, system_errors: true };
     expect(settingsOf(objectsOf("values-prd1.yaml"))).toEqual({
       ratelimitConfig: { namespace: "istio-system", name: "ratelimit-config" },
       forecastCache: { name: "trendmaster-forecast" },
       webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] } },
       forecaster: {},
-      slack: {},
+      slack: { channels: ["#ott-ratelimit-alerts", "#ott-oncall"], alerts: allAlerts, botTokenFile: "/var/run/secrets/trendmaster/slack/token" },
     });
+    expect(settingsOf(objectsOf("default values")).slack).toEqual({});
     expect(settingsOf(objectsOf("Slack bot token (prd1)")).slack).toEqual({
       channels: ["#ott-ratelimit-alerts", "#ott-oncall"],
+      alerts: allAlerts,
       botTokenFile: "/var/run/secrets/trendmaster/slack/token",
     });
     expect(settingsOf(objectsOf("Slack webhook URL, existing ClusterIssuer, monitoring")).slack).toEqual({
-      channels: ["#ott-ratelimit-alerts-orp2"],
+      channels: ["#alerts", "#platform-team"],
+      alerts: allAlerts,
       webhookUrlFile: "/var/run/secrets/trendmaster/slack/webhook-url",
     });
   });
@@ -169,7 +173,7 @@ describeWithHelm("chart values", () => {
   });
 
   const policyInput = (name: string) => ({
-    request: { name, namespace: RELEASE_NAMESPACE, operation: "CREATE", userInfo: { username: `system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}-forecaster` } },
+    request: { name, namespace: RELEASE_NAMESPACE, operation: "CREATE", userInfo: { username: `system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}` } },
   });
   it.each([
     ["the forecast cache", "trendmaster-forecast", true],
@@ -215,7 +219,9 @@ describeWithHelm("chart values", () => {
     ["schedule in words", { setString: { "trendmaster_ai.schedule": "every 6h" } }, "trendmaster_ai.schedule: Does not match pattern"],
     ["prometheus_url without a scheme", { setString: { "trendmaster_ai.prometheus_url": "trickster.prd1.ott.example.com" } }, "trendmaster_ai.prometheus_url: Does not match pattern"],
     ["misspelled key in the seed's block", { setString: { "trendmaster_ai.dryrun": "true" } }, "Additional property dryrun is not allowed"],
-    ["misspelled alert", { setString: { "monitoring.trendmaster_ai.alerts.stale_forecast": "true" } }, "Additional property stale_forecast is not allowed"],
+    ["misspelled alert", { setString: { "monitoring.trendmaster_ai.alerts.system_error": "true" } }, "Additional property system_error is not allowed"],
+    ["a PrometheusRule switch among the guide's Slack alerts", { setString: { "monitoring.trendmaster_ai.alerts.cycle_failures": "true" } }, "Additional property cycle_failures is not allowed"],
+    ["a misspelled PrometheusRule alert", { setString: { "monitoring.trendmaster_ai.prometheusRule.alerts.stale_forecast": "true" } }, "Additional property stale_forecast is not allowed"],
     ["failurePolicy Reject", { setString: { "webhook.failurePolicy": "Reject" } }, "webhook.failurePolicy must be one of the following"],
     ["webhook timeout of 30s", { set: { "webhook.timeoutSeconds": "30" } }, "webhook.timeoutSeconds: Must be less than or equal to 10"],
     ["forecaster mode daemon", { setString: { "forecaster.mode": "daemon" } }, "forecaster.mode must be one of the following"],
@@ -230,7 +236,7 @@ describeWithHelm("chart values", () => {
   it.each([
     ["a release in istio-system", { namespace: "istio-system" }, 'install TrendMaster in its own namespace, not "istio-system"'],
     ["an existing issuer without a name", { set: { "certManager.issuer.create": "false" } }, "certManager.issuer.name is required"],
-    ["a Slack bot token with no channel to post to", { setString: { "slack.existingSecret": "trendmaster-slack" } }, "set monitoring.trendmaster_ai.slack_channels"],
+    ["a Slack bot token with no channel to post to", { setString: { "slack.existingSecret": "trendmaster-slack", "monitoring.trendmaster_ai.enabled": "true" } }, "set monitoring.trendmaster_ai.slack_channels"],
     ["a PodDisruptionBudget that blocks every drain", { set: { "podDisruptionBudget.minAvailable": "2" } }, "podDisruptionBudget.minAvailable (2) must be below webhook.replicas (2)"],
   ])("the chart refuses %s", async (_name, options, message) => {
     expect(await renderChartError(options)).toContain(message);
