@@ -189,6 +189,12 @@ describeWithHelm("chart values", () => {
     expect(passes).toBe(allowed);
   });
 
+  it("forecaster.pushgateway.url reaches the settings file's forecaster.metrics, beside the forecaster.settings given", async () => {
+    const objects = await renderChart({ valuesFiles: ["values-prd1.yaml"], setString: { "forecaster.mode": "cronjob", "forecaster.pushgateway.url": "http://prometheus-pushgateway.monitoring.svc:9091" }, set: { "forecaster.settings.metrics.maxRuleSeries": "50" } });
+    expect(settingsOf(objects).forecaster).toEqual({ metrics: { maxRuleSeries: 50, pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" } });
+    expect(settingsOf(objectsOf("CronJob mode (prd1)")).forecaster).toEqual({});
+  });
+
   it.each([
     ["INFO", "info"],
     ["Debug", "debug"],
@@ -226,6 +232,7 @@ describeWithHelm("chart values", () => {
     ["webhook timeout of 30s", { set: { "webhook.timeoutSeconds": "30" } }, "webhook.timeoutSeconds: Must be less than or equal to 10"],
     ["forecaster mode daemon", { setString: { "forecaster.mode": "daemon" } }, "forecaster.mode must be one of the following"],
     ["resources with a bad quantity", { setString: { "trendmaster_ai.resources.limits.memory": "1 GB" } }, "trendmaster_ai.resources.limits.memory"],
+    ["a Pushgateway URL without a scheme", { setString: { "forecaster.pushgateway.url": "pushgateway:9091" } }, "forecaster.pushgateway.url: Does not match pattern"],
     ["Slack channel with spaces", { setString: { "monitoring.trendmaster_ai.slack_channels[0]": "#ott rate limits" } }, "monitoring.trendmaster_ai.slack_channels.0"],
   ])("the schema rejects %s", async (_name, options, message) => {
     const error = await renderChartError(options);
