@@ -9,7 +9,7 @@ import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.
 import type { IService } from "kubernetes-models/v1/Service";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { RELEASE_NAMESPACE, findObject, objectsOfKind, renderChart, renderChartError, type KubeObject } from "./render.js";
-import { FULLNAME, cronJobOf, deploymentOf, envOf, renderScenarios } from "./scenarios.js";
+import { FULLNAME, cronJobOf, deploymentOf, envOf, podSpecsOf, renderScenarios } from "./scenarios.js";
 
 const haveHelm = helmPath() !== undefined;
 if (!haveHelm) console.warn(missingBinaryMessage("helm"));
@@ -187,6 +187,23 @@ describeWithHelm("chart values", () => {
     expect(runCel(policy.spec?.matchConditions?.[0]?.expression ?? "", { request: { ...policyInput(configMap).request, userInfo: { username: "alice" } } })).toBe(false);
     const passes = (policy.spec?.validations ?? []).every((v) => runCel(v.expression, policyInput(configMap)) === true);
     expect(passes).toBe(allowed);
+  });
+
+  /** Kubernetes memory quantities the chart uses, in MiB. */
+  const mebibytes = (quantity: string | number | undefined): number => {
+    const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+    if (match === null) throw new Error(`unexpected memory quantity ${String(quantity)}`);
+    return Number(match[1]) * (match[2] === "Gi" ? 1024 : 1);
+  };
+  it.each([
+    // A 1,000-rule cycle peaks at 420-455 MiB RSS; the webhook's working set after warm-up is 120-150 MiB.
+    ["forecaster", 455],
+    ["webhook", 150],
+  ])("default values: the %s's memory request is at or above its measured working set (%d MiB)", (container, workingSetMiB) => {
+    for (const { spec } of podSpecsOf(objectsOf("default values"))) {
+      const found = spec.containers.find((c) => c.name === container);
+      if (found !== undefined) expect(mebibytes(found.resources?.requests?.memory)).toBeGreaterThanOrEqual(workingSetMiB);
+    }
   });
 
   it("forecaster.pushgateway.url reaches the settings file's forecaster.metrics, beside the forecaster.settings given", async () => {
