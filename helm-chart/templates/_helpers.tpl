@@ -247,3 +247,22 @@ app: trendmaster
 slack_channel: {{ first . | quote }}
 {{- end -}}
 {{- end -}}
+
+{{/* extraEnv and extraVolumeMounts go on every TrendMaster container; extraVolumes on every pod. */}}
+{{- define "trendmaster.extraEnv" -}}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.extraVolumeMounts" -}}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.extraVolumes" -}}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

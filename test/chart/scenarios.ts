@@ -3,6 +3,8 @@
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { join } from "node:path";
+import { repoRoot } from "../support/paths.js";
 import { findObject, renderChart, type KubeObject, type RenderOptions } from "./render.js";
 
 export interface Scenario {
@@ -24,6 +26,10 @@ export const SCENARIOS: readonly Scenario[] = [
       setString: { "slack.existingSecret": "trendmaster-slack", "slack.webhookUrlKey": "url", "certManager.issuer.name": "platform-ca", "certManager.issuer.kind": "ClusterIssuer" },
       set: { "certManager.issuer.create": "false" },
     },
+  },
+  {
+    name: "opt-ins: NetworkPolicy, extra env and volumes, pod labels (prd1)",
+    options: { valuesFiles: ["values-prd1.yaml", join(repoRoot(), "test", "chart", "values", "opt-ins.yaml")] },
   },
 ];
 
