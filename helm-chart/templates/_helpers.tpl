@@ -266,3 +266,28 @@ slack_channel: {{ first . | quote }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Without cert-manager: one CA and serving certificate per render, shared by the Secret and both
+webhook configurations (memoised in .Values, which every template file sees). An existing Secret
+with all three keys is reused (`lookup`, on helm install/upgrade), so upgrades keep the CA; delete
+the Secret and upgrade to rotate. Returns base64 {ca, crt, key} as JSON.
+*/}}
+{{- define "trendmaster.generatedTLS" -}}
+{{- if not (hasKey .Values "trendmasterGeneratedTLS") -}}
+{{- $fullname := include "trendmaster.fullname" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $existing := lookup "v1" "Secret" $ns (include "trendmaster.tlsSecret" .) -}}
+{{- $data := (get ($existing | default dict) "data") | default dict -}}
+{{- if and (get $data "ca.crt") (get $data "tls.crt") (get $data "tls.key") -}}
+{{- $_ := set .Values "trendmasterGeneratedTLS" (dict "ca" (get $data "ca.crt") "crt" (get $data "tls.crt") "key" (get $data "tls.key")) -}}
+{{- else -}}
+{{- $days := int .Values.generatedTLS.validityDays -}}
+{{- $ca := genCA (printf "%s-ca" $fullname) $days -}}
+{{- $dnsNames := list $fullname (printf "%s.%s" $fullname $ns) (printf "%s.%s.svc" $fullname $ns) (printf "%s.%s.svc.cluster.local" $fullname $ns) -}}
+{{- $cert := genSignedCert (printf "%s.%s.svc" $fullname $ns) nil $dnsNames $days $ca -}}
+{{- $_ := set .Values "trendmasterGeneratedTLS" (dict "ca" ($ca.Cert | b64enc) "crt" ($cert.Cert | b64enc) "key" ($cert.Key | b64enc)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson .Values.trendmasterGeneratedTLS -}}
+{{- end -}}

@@ -27,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
       set: { "certManager.issuer.create": "false" },
     },
   },
+  { name: "no cert-manager (prd1)", options: { valuesFiles: ["values-prd1.yaml"], set: { "certManager.enabled": "false" } } },
   {
     name: "opt-ins: NetworkPolicy, extra env and volumes, pod labels (prd1)",
     options: { valuesFiles: ["values-prd1.yaml", join(repoRoot(), "test", "chart", "values", "opt-ins.yaml")] },
