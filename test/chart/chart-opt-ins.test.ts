@@ -6,7 +6,7 @@ import yaml from "js-yaml";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { canI } from "./rbac-authorizer.js";
 import { findObject, objectsOfKind, renderChart, type KubeObject } from "./render.js";
-import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios } from "./scenarios.js";
+import { FULLNAME, SCENARIOS, renderScenarios, workloadPodSpecsOf } from "./scenarios.js";
 
 const OPT_INS = SCENARIOS.find((s) => s.name.startsWith("opt-ins"))?.name ?? "";
 const haveHelm = helmPath() !== undefined;
@@ -20,7 +20,7 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
   const objectsOf = (scenario: string): KubeObject[] => rendered.get(scenario) ?? [];
 
   it("extraEnv, extraVolumeMounts on every container and extraVolumes, podLabels, podAnnotations on every pod", () => {
-    const pods = podSpecsOf(objectsOf(OPT_INS));
+    const pods = workloadPodSpecsOf(objectsOf(OPT_INS));
     expect(pods.map((p) => p.owner).sort()).toEqual([`CronJob/${FULLNAME}-cronjob`, `Deployment/${FULLNAME}`]);
     for (const { spec } of pods) {
       expect(spec.volumes).toContainEqual({ name: "corp-ca", secret: { secretName: "corp-ca" } });

@@ -7,7 +7,7 @@ import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role"
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { canI, type AccessRequest } from "./rbac-authorizer.js";
 import { RELEASE_NAMESPACE, objectsOfKind, type KubeObject } from "./render.js";
-import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios } from "./scenarios.js";
+import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios, workloadPodSpecsOf } from "./scenarios.js";
 
 const haveHelm = helmPath() !== undefined;
 if (!haveHelm) console.warn(missingBinaryMessage("helm"));
@@ -54,7 +54,7 @@ describeWithHelm("chart security settings and RBAC", () => {
 
   it.each(SCENARIOS.map((s) => [s.name] as const))("every container: uid 1001, read-only root, /tmp emptyDir, no capabilities, RuntimeDefault seccomp: %s", (scenario) => {
     const pods = podSpecsOf(objectsOf(scenario));
-    expect(pods.map((p) => p.owner).sort()).toEqual([`CronJob/${FULLNAME}-cronjob`, `Deployment/${FULLNAME}`]);
+    expect(pods.map((p) => p.owner).sort()).toEqual([`CronJob/${FULLNAME}-cronjob`, `Deployment/${FULLNAME}`, `Pod/${FULLNAME}-test`]);
     expect(pods.flatMap((p) => podSecurityProblems(p.owner, p.spec))).toEqual([]);
   });
 
@@ -131,7 +131,7 @@ describeWithHelm("chart security settings and RBAC", () => {
   });
 
   it("CronJob mode: the webhook pods run as the read-only webhook ServiceAccount", () => {
-    const pods = podSpecsOf(objectsOf("CronJob mode (prd1)"));
+    const pods = workloadPodSpecsOf(objectsOf("CronJob mode (prd1)"));
     const owners = Object.fromEntries(pods.map((p) => [p.owner, p.spec.serviceAccountName]));
     expect(owners).toEqual({ [`Deployment/${FULLNAME}`]: W.name, [`CronJob/${FULLNAME}-cronjob`]: F.name });
   });

@@ -13,7 +13,7 @@ import { runKubectl } from "../support/kubectl.js";
 import { guideValuesText, writeGuideValuesFile, type GuideVariant } from "./guide-blocks.js";
 import { canI, chartAuthorizer } from "./rbac-authorizer.js";
 import { findObject, lintChart, objectsOfKind, renderChart, type KubeObject } from "./render.js";
-import { cronJobOf, deploymentOf, envOf, podSpecsOf } from "./scenarios.js";
+import { cronJobOf, deploymentOf, envOf, workloadPodSpecsOf } from "./scenarios.js";
 
 const NAMESPACE = "default";
 const GUIDE_CAN_I = "kubectl auth can-i get configmaps --namespace=istio-system --as=system:serviceaccount:default:trendmaster-ai";
@@ -74,7 +74,7 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
       alerts: { rate_limit_changes: true, ml_confidence_low: true, system_errors: true },
       botTokenFile: "/var/run/secrets/trendmaster/slack/token",
     });
-    for (const { spec } of podSpecsOf(objects)) {
+    for (const { spec } of workloadPodSpecsOf(objects)) {
       expect(slackVolumeOf(spec)?.secret).toMatchObject({ secretName: "trendmaster-ai-slack", items: [{ key: "token", path: "token" }] });
     }
   });
@@ -89,7 +89,7 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
   it("monitoring enabled \"false\": no Slack, no Secret mount, no PrometheusRule or ServiceMonitor", async () => {
     const objects = await renderChart({ valuesFiles: [editedGuideValues("orp2", `trendmaster_ai:\n    enabled: "true"`, `trendmaster_ai:\n    enabled: "false"`)], namespace: NAMESPACE });
     expect(slackSettingsOf(objects)).toEqual({});
-    expect(podSpecsOf(objects).map(({ spec }) => slackVolumeOf(spec))).toEqual([undefined, undefined]);
+    expect(workloadPodSpecsOf(objects).map(({ spec }) => slackVolumeOf(spec))).toEqual([undefined, undefined]);
     expect(objects.filter((o) => o.kind === "PrometheusRule" || o.kind === "ServiceMonitor")).toEqual([]);
   });
 
