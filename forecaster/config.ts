@@ -1,5 +1,5 @@
 /**
- * The forecaster's configuration: the seed's environment variables plus the settings file
+ * The forecaster's configuration: the integration guide's environment variables plus the settings file
  * (docs/settings.md), validated once at start with every problem reported at once, then frozen.
  * Nothing reads process.env after this.
  */

@@ -1,5 +1,5 @@
 {{/*
-The seed's booleans are strings ("true"/"false"); --set gives real booleans. Both become "true" or "false".
+The guide's booleans are strings ("true"/"false"); --set gives real booleans. Both become "true" or "false".
 */}}
 {{- define "trendmaster.bool" -}}
 {{- if eq (toString . | trim | lower) "true" -}}true{{- else -}}false{{- end -}}
@@ -13,7 +13,7 @@ The seed's booleans are strings ("true"/"false"); --set gives real booleans. Bot
 {{- include "trendmaster.bool" .Values.trendmaster_ai.dry_run -}}
 {{- end -}}
 
-{{/* LOG_LEVEL for pino: lower case; the seed's Python-style "WARNING" is pino's "warn". */}}
+{{/* LOG_LEVEL for pino: lower case; the guide's Python-style "WARNING" is pino's "warn". */}}
 {{- define "trendmaster.logLevel" -}}
 {{- $level := toString .Values.trendmaster_ai.log_level | trim | lower -}}
 {{- if eq $level "warning" -}}warn{{- else -}}{{ $level }}{{- end -}}
@@ -23,7 +23,7 @@ The seed's booleans are strings ("true"/"false"); --set gives real booleans. Bot
 {{- if .Values.webhook.mode -}}{{ .Values.webhook.mode }}{{- else if eq (include "trendmaster.dryRun" .) "true" -}}audit{{- else -}}enforce{{- end -}}
 {{- end -}}
 
-{{/* Not prefixed by the release name: the seed's docs name objects trendmaster-ai-*. */}}
+{{/* Not prefixed by the release name: the guide names objects trendmaster-ai-*. */}}
 {{- define "trendmaster.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 48 | trimSuffix "-" -}}
@@ -115,7 +115,7 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Environment of the forecaster, sidecar or CronJob: the seed's variables plus the settings path. */}}
+{{/* Environment of the forecaster, sidecar or CronJob: the guide's variables plus the settings path. */}}
 {{- define "trendmaster.forecasterEnv" -}}
 - name: PROMETHEUS_URL
   value: {{ .Values.trendmaster_ai.prometheus_url | quote }}

@@ -75,7 +75,7 @@ describeWithHelm("helm-chart renders and validates", () => {
     expect([...kinds].filter((k) => /^(ServiceMonitor|PrometheusRule)\//.test(k))).toEqual([]);
   });
 
-  it("the seed's environment files turn on ServiceMonitor, PrometheusRule and the dashboard", () => {
+  it("the guide's environment files turn on ServiceMonitor, PrometheusRule and the dashboard", () => {
     for (const scenario of ["values-orp2.yaml", "values-prd1.yaml"]) {
       const objects = objectsOf(scenario);
       expect(findObject(objects, "ServiceMonitor", FULLNAME).kind).toBe("ServiceMonitor");

@@ -1,4 +1,4 @@
-// The seed's values blocks as written (string booleans, "INFO"), the chart's modes, the values
+// The guide's values blocks as written (string booleans, "INFO"), the chart's modes, the values
 // schema rejecting wrong values, and the CEL the API server evaluates before calling anything.
 import { run as runCel } from "@bufbuild/cel";
 import yaml from "js-yaml";
@@ -39,7 +39,7 @@ describeWithHelm("chart values", () => {
     ["values-orp2.yaml", "https://trickster.orp2.ott.example.com", "true", "audit"],
     ["values-prd1.yaml", "https://trickster.prd1.ott.example.com", "false", "enforce"],
     ["dry-run mode (prd1 with dry_run true)", "https://trickster.prd1.ott.example.com", "true", "audit"],
-  ])("%s: the seed's block reaches the forecaster as env, lower-cased log level, webhook mode from dry_run", (scenario, url, dryRun, mode) => {
+  ])("%s: the guide's block reaches the forecaster as env, lower-cased log level, webhook mode from dry_run", (scenario, url, dryRun, mode) => {
     const objects = objectsOf(scenario);
     const expected = { PROMETHEUS_URL: url, DRY_RUN: dryRun, LOG_LEVEL: "info", SCHEDULE: "0 */6 * * *", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml", POD_NAMESPACE: "<valueFrom>", POD_NAME: "<valueFrom>" };
     const sidecar = deploymentOf(objects).spec?.template.spec;
@@ -97,7 +97,7 @@ describeWithHelm("chart values", () => {
     expect(ports(cron)).toEqual([["https", 443, "https"]]);
   });
 
-  it.each(["values-prd1.yaml", "CronJob mode (prd1)"])("%s: the CronJob the seed's manual run names runs one cycle, one at a time", (scenario) => {
+  it.each(["values-prd1.yaml", "CronJob mode (prd1)"])("%s: the CronJob the guide's manual run names runs one cycle, one at a time", (scenario) => {
     const cronJob = cronJobOf(objectsOf(scenario));
     expect(cronJob.metadata?.name).toBe("trendmaster-ai-cronjob");
     expect(cronJob.spec?.concurrencyPolicy).toBe("Forbid");
@@ -223,7 +223,7 @@ describeWithHelm("chart values", () => {
     expect(spec && [envOf(spec, "webhook").LOG_LEVEL, envOf(spec, "forecaster").LOG_LEVEL]).toEqual([expected, expected]);
   });
 
-  it("YAML booleans and the seed's string booleans render the same chart", async () => {
+  it("YAML booleans and the guide's string booleans render the same chart", async () => {
     const strings = await renderChart({ setString: { "trendmaster_ai.dry_run": "false", "trendmaster_ai.enabled": "true", "monitoring.trendmaster_ai.enabled": "true" } });
     const booleans = await renderChart({ set: { "trendmaster_ai.dry_run": "false", "trendmaster_ai.enabled": "true", "monitoring.trendmaster_ai.enabled": "true" } });
     expect(booleans).toEqual(strings);
@@ -241,7 +241,7 @@ describeWithHelm("chart values", () => {
     ["six-field schedule", { setString: { "trendmaster_ai.schedule": "0 0 */6 * * *" } }, "trendmaster_ai.schedule: Does not match pattern"],
     ["schedule in words", { setString: { "trendmaster_ai.schedule": "every 6h" } }, "trendmaster_ai.schedule: Does not match pattern"],
     ["prometheus_url without a scheme", { setString: { "trendmaster_ai.prometheus_url": "trickster.prd1.ott.example.com" } }, "trendmaster_ai.prometheus_url: Does not match pattern"],
-    ["misspelled key in the seed's block", { setString: { "trendmaster_ai.dryrun": "true" } }, "Additional property dryrun is not allowed"],
+    ["misspelled key in the guide's block", { setString: { "trendmaster_ai.dryrun": "true" } }, "Additional property dryrun is not allowed"],
     ["misspelled alert", { setString: { "monitoring.trendmaster_ai.alerts.system_error": "true" } }, "Additional property system_error is not allowed"],
     ["a PrometheusRule switch among the guide's Slack alerts", { setString: { "monitoring.trendmaster_ai.alerts.cycle_failures": "true" } }, "Additional property cycle_failures is not allowed"],
     ["a misspelled PrometheusRule alert", { setString: { "monitoring.trendmaster_ai.prometheusRule.alerts.stale_forecast": "true" } }, "Additional property stale_forecast is not allowed"],

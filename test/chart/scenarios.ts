@@ -1,4 +1,4 @@
-// The values sets every chart test renders: the defaults, the seed's two environment files, and
+// The values sets every chart test renders: the defaults, the guide's two environment files, and
 // each mode the chart switches on.
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
