@@ -1,8 +1,11 @@
-// The TrendMaster-AI integration guide's manual-execution command, as printed, with the real
-// kubectl against the kube-apiserver stand-in holding the CronJob the chart renders from the
-// guide's values in `default`: `kubectl create job --from=cronjob/trendmaster-ai-cronjob
-// manual-test-$(date +%s)` creates a Job from the CronJob's template (the stand-in runs no Job
-// controller: what is checked is the Job kubectl creates, not its pod).
+// The TrendMaster-AI integration guide's commands with the real kubectl against the kube-apiserver
+// stand-in holding what the chart renders from the guide's values in `default`:
+// - `kubectl create job --from=cronjob/trendmaster-ai-cronjob manual-test-$(date +%s)`, as printed,
+//   creates a Job from the CronJob's template (the stand-in runs no Job controller: what is checked
+//   is the Job kubectl creates);
+// - the pods `kubectl logs -l ... -n default` selects: the stand-in serves no logs, so its selector
+//   runs as `kubectl get pods -l ... -n default` over pods seeded as the ReplicaSet and Job
+//   controllers would make them from the rendered templates.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,9 +17,16 @@ import { runKubectl } from "../support/kubectl.js";
 import { runProcess } from "../support/run-process.js";
 import { writeGuideValuesFile } from "./guide-blocks.js";
 import { renderChart } from "./render.js";
-import { cronJobOf } from "./scenarios.js";
+import { cronJobOf, deploymentOf } from "./scenarios.js";
 
 const GUIDE_MANUAL_RUN = "kubectl create job --from=cronjob/trendmaster-ai-cronjob manual-test-$(date +%s)";
+const GUIDE_LOGS = "kubectl logs -l app=trendmaster-ai -n default";
+const GUIDE_JOB_LOGS = "kubectl logs -l job-name=trendmaster-ai-cronjob -n default";
+
+/** A pod as a controller makes it from a template: the template's labels plus the controller's own. */
+function podFrom(name: string, template: { metadata?: { labels?: Record<string, string> } } | undefined, controllerLabels: Record<string, string>) {
+  return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", labels: { ...(template?.metadata?.labels ?? {}), ...controllerLabels } }, spec: { containers: [{ name: "c", image: "x" }] } };
+}
 
 const kubectl = kubectlPath();
 const haveHelm = helmPath() !== undefined;
@@ -60,5 +70,33 @@ if (!haveHelm) console.warn(missingBinaryMessage("helm"));
     expect(pod?.metadata?.labels).toMatchObject({ app: "trendmaster-ai", "app.kubernetes.io/component": "forecaster" });
     expect(pod?.spec?.serviceAccountName).toBe("trendmaster-ai");
     expect(pod?.spec?.containers.map((c) => [c.name, c.args])).toEqual([["forecaster", ["run", "--once"]]]);
+  });
+
+  describe("the pods the guide's log commands select", () => {
+    const selectedBy = async (line: string): Promise<string[]> => {
+      const args = line.replace(/^kubectl logs /, "get pods ").split(/\s+/);
+      const result = await runKubectl(kubectl as string, kubeconfig, [...args, "-o", "name"]);
+      expect(result.stderr).toBe("");
+      return result.stdout.split("\n").filter((l) => l !== "").sort();
+    };
+    beforeAll(async () => {
+      const objects = await renderChart({ valuesFiles: [writeGuideValuesFile("orp2")], namespace: "default" });
+      const webhookTemplate = deploymentOf(objects).spec?.template;
+      for (const name of ["trendmaster-ai-5d8f7c9b4-2xk8p", "trendmaster-ai-5d8f7c9b4-q7w4n"]) api.seedObject(podFrom(name, webhookTemplate, { "pod-template-hash": "5d8f7c9b4" }));
+      // The Job controller labels a Job's pods with the Job's own name.
+      const jobName = "manual-test-1765000000";
+      api.seedObject(podFrom(`${jobName}-9gq2d`, cronJobOf(objects).spec?.jobTemplate.spec?.template, { "job-name": jobName, "batch.kubernetes.io/job-name": jobName }));
+      api.seedObject(podFrom("other-app-7c4d9", { metadata: { labels: { app: "other-app" } } }, {}));
+    });
+
+    it(GUIDE_LOGS, async () => {
+      expect(await selectedBy(GUIDE_LOGS)).toEqual(["pod/manual-test-1765000000-9gq2d", "pod/trendmaster-ai-5d8f7c9b4-2xk8p", "pod/trendmaster-ai-5d8f7c9b4-q7w4n"]);
+    });
+
+    it(`${GUIDE_JOB_LOGS} selects nothing, as the integration guide says; the Job's own name does`, async () => {
+      expect(await selectedBy(GUIDE_JOB_LOGS)).toEqual([]);
+      expect(await selectedBy("kubectl logs -l job-name=manual-test-1765000000 -n default")).toEqual(["pod/manual-test-1765000000-9gq2d"]);
+      expect(await selectedBy("kubectl logs -l app=trendmaster-ai,app.kubernetes.io/component=forecaster -n default")).toEqual(["pod/manual-test-1765000000-9gq2d"]);
+    });
   });
 });

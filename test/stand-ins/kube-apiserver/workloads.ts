@@ -1,7 +1,8 @@
 // CronJobs and Jobs (batch/v1), stored and served like the other kinds so that the real kubectl's
-// `create job --from=cronjob/NAME` can read a CronJob and create the Job from its template. No
+// `create job --from=cronjob/NAME` can read a CronJob and create the Job from its template; Pods,
+// so that label selectors (`kubectl get pods -l ...`) can be checked against pods a test seeds. No
 // controller runs: nothing schedules, no pods start, and the Job's selector and job-name labels
-// are not generated as kube-apiserver's Job strategy would. Specs are kept as sent.
+// are not generated as kube-apiserver's Job strategy would. Specs are kept as sent; no pod logs.
 import type { ResourceDefinition, TableColumn } from "./resources.js";
 import { validateName } from "./resources.js";
 import { kindSchema } from "./schema.js";
@@ -56,6 +57,24 @@ export const jobs: ResourceDefinition = {
   verbs: VERBS,
   schema: kindSchema("Job", { spec: { type: "any" }, status: { type: "any" } }),
   validate: (object) => validateName(object, jobNameProblems),
+  table: {
+    columns: [column("Name", "name"), column("Age")],
+    cells: (object, age) => [object.metadata.name ?? "", age(object.metadata.creationTimestamp)],
+  },
+  fieldLabels: metadataFieldLabels,
+};
+
+export const pods: ResourceDefinition = {
+  group: "",
+  version: "v1",
+  plural: "pods",
+  singular: "pod",
+  kind: "Pod",
+  namespaced: true,
+  shortNames: ["po"],
+  verbs: VERBS,
+  schema: kindSchema("Pod", { spec: { type: "any" }, status: { type: "any" } }),
+  validate: (object) => validateName(object, (name) => (DNS1123_SUBDOMAIN.test(name) && name.length <= 253 ? [] : ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"])),
   table: {
     columns: [column("Name", "name"), column("Age")],
     cells: (object, age) => [object.metadata.name ?? "", age(object.metadata.creationTimestamp)],
