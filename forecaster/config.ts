@@ -1,5 +1,5 @@
 /**
- * The forecaster's configuration: the seed's environment variables plus the settings file
+ * The forecaster's configuration: the integration guide's environment variables plus the settings file
  * (docs/settings.md), validated once at start with every problem reported at once, then frozen.
  * Nothing reads process.env after this.
  */
@@ -67,7 +67,8 @@ export interface ForecasterConfig {
   readonly fetchChunkRules: number;
   /** Fresh forecast workers after this many rules (their WASM memory only grows); 0: never. */
   readonly recycleWorkersEveryRules: number;
-  readonly metrics: { readonly port: number; readonly maxRuleSeries: number };
+  /** pushgatewayUrl: where `run --once` pushes its metrics after the cycle (CronJob mode); absent: no push. */
+  readonly metrics: { readonly port: number; readonly maxRuleSeries: number; readonly pushgatewayUrl?: string };
   readonly effectiveness: EffectivenessConfig;
   /** Absent: no Slack configured (alerts are logged only). */
   readonly slack?: SlackSettings;
@@ -201,8 +202,14 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const workers = f.number("workers", Math.max(1, inputs.cores ?? 1), { min: 1, max: 64, integer: true });
   const fetchChunkRules = f.number("fetchChunkRules", 100, { min: 1, max: 100_000, integer: true });
   const recycleWorkersEveryRules = f.number("recycleWorkersEveryRules", 250, { min: 0, integer: true });
-  const m = f.section("metrics", ["port", "maxRuleSeries"]);
-  const metrics = { port: m.number("port", 9090, { min: 0, max: 65535, integer: true }), maxRuleSeries: m.number("maxRuleSeries", 200, { min: 0, max: 10_000, integer: true }) };
+  const m = f.section("metrics", ["port", "maxRuleSeries", "pushgatewayUrl"]);
+  const pushgatewayUrl = m.optionalString("pushgatewayUrl");
+  if (pushgatewayUrl !== undefined && !/^https?:\/\/[^/]/.test(pushgatewayUrl)) problems.push(`forecaster.metrics.pushgatewayUrl: '${pushgatewayUrl}' is not an http(s) URL`);
+  const metrics = {
+    port: m.number("port", 9090, { min: 0, max: 65535, integer: true }),
+    maxRuleSeries: m.number("maxRuleSeries", 200, { min: 0, max: 10_000, integer: true }),
+    ...(pushgatewayUrl !== undefined ? { pushgatewayUrl } : {}),
+  };
   const e = f.section("effectiveness", ["enabled", "overLimitMetric", "totalHitsMetric", "keyLabels", "windowHours"]);
   const effectiveness: EffectivenessConfig = {
     enabled: e.boolean("enabled", true) && traffic.kind === "prometheus",

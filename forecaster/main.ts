@@ -20,6 +20,7 @@ import { KubeLeaseStore, StoreLeaseLock, type LeaseLock, type LeaseStore } from 
 import { createLogger } from "./io/logger.js";
 import { RecyclingForecaster } from "./io/recycling-forecaster.js";
 import { ForecasterMetrics } from "./io/metrics.js";
+import { pushCycleMetrics } from "./io/metrics-push.js";
 import { createPrometheusTrafficSource } from "./io/prometheus-source.js";
 import { silentNotifier, SlackNotifier, type Notifier } from "./io/slack.js";
 import type { TrafficSource } from "./io/traffic-source.js";
@@ -170,6 +171,13 @@ export async function runOnce(runtime: ForecasterRuntime, print: (text: string) 
   if (result.kind === "skipped") {
     print(`another forecaster holds the Lease (${result.holder}): no cycle run; retry later\n`);
     return { exitCode: EXIT_LEASE_HELD };
+  }
+  const pushgatewayUrl = runtime.config.metrics.pushgatewayUrl;
+  if (pushgatewayUrl !== undefined) {
+    // After the cycle, never instead of it: a Pushgateway outage is logged, the exit code stays the cycle's.
+    const pushed = await pushCycleMetrics(runtime.metrics.registry, pushgatewayUrl, runtime.config.lease.namespace);
+    if (pushed.ok) runtime.log.info({ pushgateway: pushed.detail }, "cycle metrics pushed");
+    else runtime.log.warn({ error: pushed.detail }, "cycle metrics not pushed");
   }
   return { exitCode: isCycleFailure(result.report) ? 1 : 0, report: result.report };
 }

@@ -30,7 +30,8 @@ export interface WebhookMetrics {
 export function createWebhookMetrics(forecastOf: () => ForecastSnapshot = () => ({ state: "unknown" }), nowMs: () => number = Date.now): WebhookMetrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry, prefix: "trendmaster_webhook_" });
+  // Unprefixed, as in the forecaster: process_* and nodejs_* told apart by the scrape's job/container labels.
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     admissions: new Counter({ name: "trendmaster_webhook_admissions_total", help: "Admission reviews answered", labelNames: ["endpoint", "operation", "verdict", "mode", "dry_run"], registers }),

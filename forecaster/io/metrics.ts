@@ -4,7 +4,7 @@
  * low-confidence rules come first, then the most throttled, then the rest by name.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { CycleReport } from "../logic/cycle-report.js";
+import type { CycleOutcome, CycleReport } from "../logic/cycle-report.js";
 import { RULE_STATES, type RulePlan } from "../logic/plan.js";
 
 export const METRIC_NAMES = Object.freeze({
@@ -24,6 +24,8 @@ export const METRIC_NAMES = Object.freeze({
   lease: "trendmaster_lease_skipped_total",
   ruleSeriesDropped: "trendmaster_rule_series_dropped",
 });
+
+const CYCLE_OUTCOMES: readonly CycleOutcome[] = ["applied", "no-change", "dry-run", "failed", "aborted"];
 
 export class ForecasterMetrics {
   readonly registry = new Registry();
@@ -48,6 +50,9 @@ export class ForecasterMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#cycleDuration = new Histogram({ name: METRIC_NAMES.cycleDuration, help: "Duration of forecast cycles by outcome", labelNames: ["outcome"], buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800], registers });
     this.#cycles = new Counter({ name: METRIC_NAMES.cycles, help: "Forecast cycles by outcome (applied, no-change, dry-run, failed, aborted)", labelNames: ["outcome"], registers });
+    // Every outcome's series from the first scrape: a series born at 1 reads as no increase, so
+    // the first failed cycle would not show in increase() (dashboards, alerts).
+    for (const outcome of CYCLE_OUTCOMES) this.#cycles.inc({ outcome }, 0);
     this.#lastCycle = new Gauge({ name: METRIC_NAMES.lastCycle, help: "Unix time the last cycle finished", registers });
     this.#lastSuccess = new Gauge({ name: METRIC_NAMES.lastSuccess, help: "Unix time the last cycle that did not fail finished", registers });
     this.#generation = new Gauge({ name: METRIC_NAMES.generation, help: "Forecast generation last written to the cache", registers });

@@ -1,5 +1,5 @@
 {{/*
-The seed's booleans are strings ("true"/"false"); --set gives real booleans. Both become "true" or "false".
+The guide's booleans are strings ("true"/"false"); --set gives real booleans. Both become "true" or "false".
 */}}
 {{- define "trendmaster.bool" -}}
 {{- if eq (toString . | trim | lower) "true" -}}true{{- else -}}false{{- end -}}
@@ -13,7 +13,7 @@ The seed's booleans are strings ("true"/"false"); --set gives real booleans. Bot
 {{- include "trendmaster.bool" .Values.trendmaster_ai.dry_run -}}
 {{- end -}}
 
-{{/* LOG_LEVEL for pino: lower case; the seed's Python-style "WARNING" is pino's "warn". */}}
+{{/* LOG_LEVEL for pino: lower case; the guide's Python-style "WARNING" is pino's "warn". */}}
 {{- define "trendmaster.logLevel" -}}
 {{- $level := toString .Values.trendmaster_ai.log_level | trim | lower -}}
 {{- if eq $level "warning" -}}warn{{- else -}}{{ $level }}{{- end -}}
@@ -23,7 +23,7 @@ The seed's booleans are strings ("true"/"false"); --set gives real booleans. Bot
 {{- if .Values.webhook.mode -}}{{ .Values.webhook.mode }}{{- else if eq (include "trendmaster.dryRun" .) "true" -}}audit{{- else -}}enforce{{- end -}}
 {{- end -}}
 
-{{/* Not prefixed by the release name: the seed's docs name objects trendmaster-ai-*. */}}
+{{/* Not prefixed by the release name: the guide names objects trendmaster-ai-*. */}}
 {{- define "trendmaster.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 48 | trimSuffix "-" -}}
@@ -45,6 +45,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: trendmaster
 {{- end -}}
 
+{{/* On every pod (not in selectors, which cannot change on upgrade): the guide's `kubectl logs -l app=trendmaster-ai`. */}}
+{{- define "trendmaster.appLabel" -}}
+app: {{ include "trendmaster.fullname" . }}
+{{- end -}}
+
 {{- define "trendmaster.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "trendmaster.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
@@ -63,7 +68,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "trendmaster.webhookServiceAccount" -}}{{ include "trendmaster.fullname" . }}-webhook{{- end -}}
-{{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}-forecaster{{- end -}}
+{{/* The forecaster's ServiceAccount is the release's own name: the guide checks `--as=system:serviceaccount:<ns>:trendmaster-ai`. */}}
+{{- define "trendmaster.forecasterServiceAccount" -}}{{ include "trendmaster.fullname" . }}{{- end -}}
 {{- define "trendmaster.tlsSecret" -}}{{ include "trendmaster.fullname" . }}-tls{{- end -}}
 {{- define "trendmaster.settingsConfigMap" -}}{{ include "trendmaster.fullname" . }}-settings{{- end -}}
 {{/* The forecaster's Lease and history names: its settings may rename them, RBAC and the name policy follow. */}}
@@ -109,7 +115,7 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Environment of the forecaster, sidecar or CronJob: the seed's variables plus the settings path. */}}
+{{/* Environment of the forecaster, sidecar or CronJob: the guide's variables plus the settings path. */}}
 {{- define "trendmaster.forecasterEnv" -}}
 - name: PROMETHEUS_URL
   value: {{ .Values.trendmaster_ai.prometheus_url | quote }}
@@ -138,8 +144,24 @@ seccompProfile:
   value: {{ printf "--max-old-space-size=%d" (int .Values.forecaster.maxOldSpaceMiB) | quote }}
 {{- end -}}
 
+{{/* The guide's monitoring block: monitoring.trendmaster_ai.enabled switches all of TrendMaster's monitoring. */}}
+{{- define "trendmaster.monitoringEnabled" -}}
+{{- include "trendmaster.bool" .Values.monitoring.trendmaster_ai.enabled -}}
+{{- end -}}
+
+{{/* Slack notifications: monitoring on, one of the guide's three alerts on, and somewhere to send them. */}}
 {{- define "trendmaster.slackEnabled" -}}
-{{- if .Values.slack.existingSecret -}}true{{- else -}}false{{- end -}}
+{{- $mon := .Values.monitoring.trendmaster_ai -}}
+{{- $alerts := $mon.alerts | default dict -}}
+{{- $anyAlert := false -}}
+{{- range $kind := list "rate_limit_changes" "ml_confidence_low" "system_errors" -}}
+{{- if eq (include "trendmaster.bool" (get $alerts $kind | default "true")) "true" -}}{{- $anyAlert = true -}}{{- end -}}
+{{- end -}}
+{{- if and (eq (include "trendmaster.monitoringEnabled" .) "true") $anyAlert (or $mon.slack_channels .Values.slack.webhookUrlKey) -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{- define "trendmaster.slackSecret" -}}
+{{- .Values.slack.existingSecret | default (printf "%s-slack" (include "trendmaster.fullname" .)) -}}
 {{- end -}}
 
 {{/* Mounts shared by the forecaster containers. */}}
@@ -184,7 +206,7 @@ seccompProfile:
 {{- if eq (include "trendmaster.slackEnabled" .) "true" }}
 - name: slack
   secret:
-    secretName: {{ .Values.slack.existingSecret }}
+    secretName: {{ include "trendmaster.slackSecret" . }}
     defaultMode: 288  # 0440 (decimal: YAML 1.1 and 1.2 parsers read a leading-zero number differently)
     items:
       {{- if .Values.slack.webhookUrlKey }}
@@ -243,9 +265,53 @@ matchConditions:
 
 {{/* Labels of every alert: Alertmanager routes on slack_channel. */}}
 {{- define "trendmaster.alertLabels" -}}
-severity: {{ .alerts.severity }}
+severity: {{ .severity }}
 app: trendmaster
 {{- with .channels }}
 slack_channel: {{ first . | quote }}
 {{- end -}}
+{{- end -}}
+
+{{/* extraEnv and extraVolumeMounts go on every TrendMaster container; extraVolumes on every pod. */}}
+{{- define "trendmaster.extraEnv" -}}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.extraVolumeMounts" -}}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "trendmaster.extraVolumes" -}}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Without cert-manager: one CA and serving certificate per render, shared by the Secret and both
+webhook configurations (memoised in .Values, which every template file sees). An existing Secret
+with all three keys is reused (`lookup`, on helm install/upgrade), so upgrades keep the CA; delete
+the Secret and upgrade to rotate. Returns base64 {ca, crt, key} as JSON.
+*/}}
+{{- define "trendmaster.generatedTLS" -}}
+{{- if not (hasKey .Values "trendmasterGeneratedTLS") -}}
+{{- $fullname := include "trendmaster.fullname" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $existing := lookup "v1" "Secret" $ns (include "trendmaster.tlsSecret" .) -}}
+{{- $data := (get ($existing | default dict) "data") | default dict -}}
+{{- if and (get $data "ca.crt") (get $data "tls.crt") (get $data "tls.key") -}}
+{{- $_ := set .Values "trendmasterGeneratedTLS" (dict "ca" (get $data "ca.crt") "crt" (get $data "tls.crt") "key" (get $data "tls.key")) -}}
+{{- else -}}
+{{- $days := int .Values.generatedTLS.validityDays -}}
+{{- $ca := genCA (printf "%s-ca" $fullname) $days -}}
+{{- $dnsNames := list $fullname (printf "%s.%s" $fullname $ns) (printf "%s.%s.svc" $fullname $ns) (printf "%s.%s.svc.cluster.local" $fullname $ns) -}}
+{{- $cert := genSignedCert (printf "%s.%s.svc" $fullname $ns) nil $dnsNames $days $ca -}}
+{{- $_ := set .Values "trendmasterGeneratedTLS" (dict "ca" ($ca.Cert | b64enc) "crt" ($cert.Cert | b64enc) "key" ($cert.Key | b64enc)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson .Values.trendmasterGeneratedTLS -}}
 {{- end -}}

@@ -7,13 +7,13 @@ import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role"
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { canI, type AccessRequest } from "./rbac-authorizer.js";
 import { RELEASE_NAMESPACE, objectsOfKind, type KubeObject } from "./render.js";
-import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios } from "./scenarios.js";
+import { FULLNAME, SCENARIOS, podSpecsOf, renderScenarios, workloadPodSpecsOf } from "./scenarios.js";
 
 const haveHelm = helmPath() !== undefined;
 if (!haveHelm) console.warn(missingBinaryMessage("helm"));
 const describeWithHelm = haveHelm ? describe : describe.skip;
 
-const FORECASTER = { namespace: RELEASE_NAMESPACE, name: `${FULLNAME}-forecaster` };
+const FORECASTER = { namespace: RELEASE_NAMESPACE, name: FULLNAME };
 const WEBHOOK = { namespace: RELEASE_NAMESPACE, name: `${FULLNAME}-webhook` };
 
 /** Everything wrong with one pod's security settings, as `owner/container: problem`. */
@@ -54,7 +54,7 @@ describeWithHelm("chart security settings and RBAC", () => {
 
   it.each(SCENARIOS.map((s) => [s.name] as const))("every container: uid 1001, read-only root, /tmp emptyDir, no capabilities, RuntimeDefault seccomp: %s", (scenario) => {
     const pods = podSpecsOf(objectsOf(scenario));
-    expect(pods.map((p) => p.owner).sort()).toEqual([`CronJob/${FULLNAME}-cronjob`, `Deployment/${FULLNAME}`]);
+    expect(pods.map((p) => p.owner).sort()).toEqual([`CronJob/${FULLNAME}-cronjob`, `Deployment/${FULLNAME}`, `Pod/${FULLNAME}-test`]);
     expect(pods.flatMap((p) => podSecurityProblems(p.owner, p.spec))).toEqual([]);
   });
 
@@ -107,6 +107,8 @@ describeWithHelm("chart security settings and RBAC", () => {
     ["forecaster may not create ConfigMaps in istio-system", request(F, "create", "configmaps", "istio-system"), false],
     ["forecaster may not update another istio-system ConfigMap", request(F, "update", "configmaps", "istio-system", "istio"), false],
     ["forecaster may not list istio-system ConfigMaps", request(F, "list", "configmaps", "istio-system"), false],
+    ["forecaster may get istio-system ConfigMaps (the guide's troubleshooting check)", request(F, "get", "configmaps", "istio-system"), true],
+    ["forecaster may not watch istio-system ConfigMaps", request(F, "watch", "configmaps", "istio-system"), false],
     ["forecaster writes the forecast cache", request(F, "update", "configmaps", NS, "trendmaster-forecast"), true],
     ["forecaster creates history ConfigMaps", request(F, "create", "configmaps", NS), true],
     ["forecaster lists history ConfigMaps", request(F, "list", "configmaps", NS), true],
@@ -129,7 +131,7 @@ describeWithHelm("chart security settings and RBAC", () => {
   });
 
   it("CronJob mode: the webhook pods run as the read-only webhook ServiceAccount", () => {
-    const pods = podSpecsOf(objectsOf("CronJob mode (prd1)"));
+    const pods = workloadPodSpecsOf(objectsOf("CronJob mode (prd1)"));
     const owners = Object.fromEntries(pods.map((p) => [p.owner, p.spec.serviceAccountName]));
     expect(owners).toEqual({ [`Deployment/${FULLNAME}`]: W.name, [`CronJob/${FULLNAME}-cronjob`]: F.name });
   });

@@ -1,4 +1,4 @@
-// The seed's values blocks as written (string booleans, "INFO"), the chart's modes, the values
+// The guide's values blocks as written (string booleans, "INFO"), the chart's modes, the values
 // schema rejecting wrong values, and the CEL the API server evaluates before calling anything.
 import { run as runCel } from "@bufbuild/cel";
 import yaml from "js-yaml";
@@ -9,7 +9,7 @@ import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.
 import type { IService } from "kubernetes-models/v1/Service";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { RELEASE_NAMESPACE, findObject, objectsOfKind, renderChart, renderChartError, type KubeObject } from "./render.js";
-import { FULLNAME, cronJobOf, deploymentOf, envOf, renderScenarios } from "./scenarios.js";
+import { FULLNAME, cronJobOf, deploymentOf, envOf, podSpecsOf, renderScenarios } from "./scenarios.js";
 
 const haveHelm = helmPath() !== undefined;
 if (!haveHelm) console.warn(missingBinaryMessage("helm"));
@@ -40,7 +40,7 @@ describeWithHelm("chart values", () => {
     ["values-orp2.yaml", "https://trickster.orp2.ott.example.com", "true", "audit"],
     ["values-prd1.yaml", "https://trickster.prd1.ott.example.com", "false", "enforce"],
     ["dry-run mode (prd1 with dry_run true)", "https://trickster.prd1.ott.example.com", "true", "audit"],
-  ])("%s: the seed's block reaches the forecaster as env, lower-cased log level, webhook mode from dry_run", (scenario, url, dryRun, mode) => {
+  ])("%s: the guide's block reaches the forecaster as env, lower-cased log level, webhook mode from dry_run", (scenario, url, dryRun, mode) => {
     const objects = objectsOf(scenario);
     const expected = { PROMETHEUS_URL: url, DRY_RUN: dryRun, LOG_LEVEL: "info", SCHEDULE: "0 */6 * * *", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml", POD_NAMESPACE: "<valueFrom>", POD_NAME: "<valueFrom>" };
     const sidecar = deploymentOf(objects).spec?.template.spec;
@@ -50,7 +50,7 @@ describeWithHelm("chart values", () => {
     expect(settingsOf(objects).webhook.mode).toBe(mode);
   });
 
-  it("values-prd1.yaml: the seed's resources go to the forecaster, the seed's Slack channels to the alerts", () => {
+  it("values-prd1.yaml: the guide's resources go to the forecaster, its Slack channels to the alerts' labels", () => {
     const objects = objectsOf("values-prd1.yaml");
     const forecaster = deploymentOf(objects).spec?.template.spec?.containers.find((c) => c.name === "forecaster");
     expect(forecaster?.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
@@ -61,20 +61,24 @@ describeWithHelm("chart values", () => {
   });
 
   it("the settings file carries what docs/settings.md names, and nothing secret", () => {
+    const allAlerts = { rate_limit_changes: true, ml_confidence_low: true, system_errors: true };
     expect(settingsOf(objectsOf("values-prd1.yaml"))).toEqual({
       ratelimitConfig: { namespace: "istio-system", name: "ratelimit-config" },
       forecastCache: { name: "trendmaster-forecast" },
       webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] }, forecasterUsers: [`system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}-forecaster`] },
       guardStamp: { keyFile: "/var/run/secrets/trendmaster/stamp/key" },
       forecaster: {},
-      slack: {},
+      slack: { channels: ["#ott-ratelimit-alerts", "#ott-oncall"], alerts: allAlerts, botTokenFile: "/var/run/secrets/trendmaster/slack/token" },
     });
+    expect(settingsOf(objectsOf("default values")).slack).toEqual({});
     expect(settingsOf(objectsOf("Slack bot token (prd1)")).slack).toEqual({
       channels: ["#ott-ratelimit-alerts", "#ott-oncall"],
+      alerts: allAlerts,
       botTokenFile: "/var/run/secrets/trendmaster/slack/token",
     });
     expect(settingsOf(objectsOf("Slack webhook URL, existing ClusterIssuer, monitoring")).slack).toEqual({
-      channels: ["#ott-ratelimit-alerts-orp2"],
+      channels: ["#alerts", "#platform-team"],
+      alerts: allAlerts,
       webhookUrlFile: "/var/run/secrets/trendmaster/slack/webhook-url",
     });
   });
@@ -95,7 +99,7 @@ describeWithHelm("chart values", () => {
     expect(ports(cron)).toEqual([["https", 443, "https"]]);
   });
 
-  it.each(["values-prd1.yaml", "CronJob mode (prd1)"])("%s: the CronJob the seed's manual run names runs one cycle, one at a time", (scenario) => {
+  it.each(["values-prd1.yaml", "CronJob mode (prd1)"])("%s: the CronJob the guide's manual run names runs one cycle, one at a time", (scenario) => {
     const cronJob = cronJobOf(objectsOf(scenario));
     expect(cronJob.metadata?.name).toBe("trendmaster-ai-cronjob");
     expect(cronJob.spec?.concurrencyPolicy).toBe("Forbid");
@@ -171,7 +175,7 @@ describeWithHelm("chart values", () => {
   });
 
   const policyInput = (name: string) => ({
-    request: { name, namespace: RELEASE_NAMESPACE, operation: "CREATE", userInfo: { username: `system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}-forecaster` } },
+    request: { name, namespace: RELEASE_NAMESPACE, operation: "CREATE", userInfo: { username: `system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}` } },
   });
   it.each([
     ["the forecast cache", "trendmaster-forecast", true],
@@ -187,6 +191,29 @@ describeWithHelm("chart values", () => {
     expect(passes).toBe(allowed);
   });
 
+  /** Kubernetes memory quantities the chart uses, in MiB. */
+  const mebibytes = (quantity: string | number | undefined): number => {
+    const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+    if (match === null) throw new Error(`unexpected memory quantity ${String(quantity)}`);
+    return Number(match[1]) * (match[2] === "Gi" ? 1024 : 1);
+  };
+  it.each([
+    // A 1,000-rule cycle peaks at 420-455 MiB RSS; the webhook's working set after warm-up is 120-150 MiB.
+    ["forecaster", 455],
+    ["webhook", 150],
+  ])("default values: the %s's memory request is at or above its measured working set (%d MiB)", (container, workingSetMiB) => {
+    for (const { spec } of podSpecsOf(objectsOf("default values"))) {
+      const found = spec.containers.find((c) => c.name === container);
+      if (found !== undefined) expect(mebibytes(found.resources?.requests?.memory)).toBeGreaterThanOrEqual(workingSetMiB);
+    }
+  });
+
+  it("forecaster.pushgateway.url reaches the settings file's forecaster.metrics, beside the forecaster.settings given", async () => {
+    const objects = await renderChart({ valuesFiles: ["values-prd1.yaml"], setString: { "forecaster.mode": "cronjob", "forecaster.pushgateway.url": "http://prometheus-pushgateway.monitoring.svc:9091" }, set: { "forecaster.settings.metrics.maxRuleSeries": "50" } });
+    expect(settingsOf(objects).forecaster).toEqual({ metrics: { maxRuleSeries: 50, pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" } });
+    expect(settingsOf(objectsOf("CronJob mode (prd1)")).forecaster).toEqual({});
+  });
+
   it.each([
     ["INFO", "info"],
     ["Debug", "debug"],
@@ -198,7 +225,7 @@ describeWithHelm("chart values", () => {
     expect(spec && [envOf(spec, "webhook").LOG_LEVEL, envOf(spec, "forecaster").LOG_LEVEL]).toEqual([expected, expected]);
   });
 
-  it("YAML booleans and the seed's string booleans render the same chart", async () => {
+  it("YAML booleans and the guide's string booleans render the same chart", async () => {
     const strings = await renderChart({ setString: { "trendmaster_ai.dry_run": "false", "trendmaster_ai.enabled": "true", "monitoring.trendmaster_ai.enabled": "true" } });
     const booleans = await renderChart({ set: { "trendmaster_ai.dry_run": "false", "trendmaster_ai.enabled": "true", "monitoring.trendmaster_ai.enabled": "true" } });
     expect(booleans).toEqual(strings);
@@ -216,12 +243,15 @@ describeWithHelm("chart values", () => {
     ["six-field schedule", { setString: { "trendmaster_ai.schedule": "0 0 */6 * * *" } }, "trendmaster_ai.schedule: Does not match pattern"],
     ["schedule in words", { setString: { "trendmaster_ai.schedule": "every 6h" } }, "trendmaster_ai.schedule: Does not match pattern"],
     ["prometheus_url without a scheme", { setString: { "trendmaster_ai.prometheus_url": "trickster.prd1.ott.example.com" } }, "trendmaster_ai.prometheus_url: Does not match pattern"],
-    ["misspelled key in the seed's block", { setString: { "trendmaster_ai.dryrun": "true" } }, "Additional property dryrun is not allowed"],
-    ["misspelled alert", { setString: { "monitoring.trendmaster_ai.alerts.stale_forecast": "true" } }, "Additional property stale_forecast is not allowed"],
+    ["misspelled key in the guide's block", { setString: { "trendmaster_ai.dryrun": "true" } }, "Additional property dryrun is not allowed"],
+    ["misspelled alert", { setString: { "monitoring.trendmaster_ai.alerts.system_error": "true" } }, "Additional property system_error is not allowed"],
+    ["a PrometheusRule switch among the guide's Slack alerts", { setString: { "monitoring.trendmaster_ai.alerts.cycle_failures": "true" } }, "Additional property cycle_failures is not allowed"],
+    ["a misspelled PrometheusRule alert", { setString: { "monitoring.trendmaster_ai.prometheusRule.alerts.stale_forecast": "true" } }, "Additional property stale_forecast is not allowed"],
     ["failurePolicy Reject", { setString: { "webhook.failurePolicy": "Reject" } }, "webhook.failurePolicy must be one of the following"],
     ["webhook timeout of 30s", { set: { "webhook.timeoutSeconds": "30" } }, "webhook.timeoutSeconds: Must be less than or equal to 10"],
     ["forecaster mode daemon", { setString: { "forecaster.mode": "daemon" } }, "forecaster.mode must be one of the following"],
     ["resources with a bad quantity", { setString: { "trendmaster_ai.resources.limits.memory": "1 GB" } }, "trendmaster_ai.resources.limits.memory"],
+    ["a Pushgateway URL without a scheme", { setString: { "forecaster.pushgateway.url": "pushgateway:9091" } }, "forecaster.pushgateway.url: Does not match pattern"],
     ["Slack channel with spaces", { setString: { "monitoring.trendmaster_ai.slack_channels[0]": "#ott rate limits" } }, "monitoring.trendmaster_ai.slack_channels.0"],
   ])("the schema rejects %s", async (_name, options, message) => {
     const error = await renderChartError(options);
@@ -232,7 +262,7 @@ describeWithHelm("chart values", () => {
   it.each([
     ["a release in istio-system", { namespace: "istio-system" }, 'install TrendMaster in its own namespace, not "istio-system"'],
     ["an existing issuer without a name", { set: { "certManager.issuer.create": "false" } }, "certManager.issuer.name is required"],
-    ["a Slack bot token with no channel to post to", { setString: { "slack.existingSecret": "trendmaster-slack" } }, "set monitoring.trendmaster_ai.slack_channels"],
+    ["a Slack bot token with no channel to post to", { setString: { "slack.existingSecret": "trendmaster-slack", "monitoring.trendmaster_ai.enabled": "true" } }, "set monitoring.trendmaster_ai.slack_channels"],
     ["a PodDisruptionBudget that blocks every drain", { set: { "podDisruptionBudget.minAvailable": "2" } }, "podDisruptionBudget.minAvailable (2) must be below webhook.replicas (2)"],
   ])("the chart refuses %s", async (_name, options, message) => {
     expect(await renderChartError(options)).toContain(message);

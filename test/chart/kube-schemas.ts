@@ -7,6 +7,8 @@ import { ConfigMap, Service, ServiceAccount } from "kubernetes-models/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { CronJob, Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { Pod, Secret } from "kubernetes-models/v1";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import {
   MutatingWebhookConfiguration,
@@ -33,6 +35,9 @@ function entry<D>(model: ModelClass<D>): [string, Validator] {
 
 const VALIDATORS: ReadonlyMap<string, Validator> = new Map([
   entry(ConfigMap),
+  entry(Pod),
+  entry(Secret),
+  entry(NetworkPolicy),
   entry(Service),
   entry(ServiceAccount),
   entry(Deployment),

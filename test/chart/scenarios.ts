@@ -1,8 +1,10 @@
-// The values sets every chart test renders: the defaults, the seed's two environment files, and
+// The values sets every chart test renders: the defaults, the guide's two environment files, and
 // each mode the chart switches on.
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { join } from "node:path";
+import { repoRoot } from "../support/paths.js";
 import { findObject, renderChart, type KubeObject, type RenderOptions } from "./render.js";
 
 export interface Scenario {
@@ -25,6 +27,11 @@ export const SCENARIOS: readonly Scenario[] = [
       set: { "certManager.issuer.create": "false" },
     },
   },
+  { name: "no cert-manager (prd1)", options: { valuesFiles: ["values-prd1.yaml"], set: { "certManager.enabled": "false" } } },
+  {
+    name: "opt-ins: NetworkPolicy, extra env and volumes, pod labels (prd1)",
+    options: { valuesFiles: ["values-prd1.yaml", join(repoRoot(), "test", "chart", "values", "opt-ins.yaml")] },
+  },
 ];
 
 /** Renders every scenario once; tests share the result. */
@@ -44,7 +51,12 @@ export function cronJobOf(objects: readonly KubeObject[]): ICronJob {
   return findObject(objects, "CronJob", `${FULLNAME}-cronjob`) as unknown as ICronJob;
 }
 
-/** Every pod template the chart renders, named by its owner. */
+/** The pods that run TrendMaster (webhook Deployment, CronJob), without the `helm test` pod. */
+export function workloadPodSpecsOf(objects: readonly KubeObject[]): { owner: string; spec: IPodSpec }[] {
+  return podSpecsOf(objects).filter((p) => !p.owner.startsWith("Pod/"));
+}
+
+/** Every pod template the chart renders, named by its owner (the `helm test` pod as Pod/NAME). */
 export function podSpecsOf(objects: readonly KubeObject[]): { owner: string; spec: IPodSpec }[] {
   const pods: { owner: string; spec: IPodSpec }[] = [];
   for (const object of objects) {
@@ -54,7 +66,11 @@ export function podSpecsOf(objects: readonly KubeObject[]): { owner: string; spe
     } else if (object.kind === "CronJob") {
       const spec = (object as unknown as ICronJob).spec?.jobTemplate.spec?.template.spec;
       if (spec) pods.push({ owner: `CronJob/${object.metadata.name}`, spec });
-    } else if (["Pod", "Job", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(object.kind)) {
+    } else if (object.kind === "Pod") {
+      // The `helm test` pod.
+      const spec = (object as unknown as { spec?: IPodSpec }).spec;
+      if (spec) pods.push({ owner: `Pod/${object.metadata.name}`, spec });
+    } else if (["Job", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(object.kind)) {
       throw new Error(`podSpecsOf: ${object.kind}/${object.metadata.name} is not covered; add it`);
     }
   }

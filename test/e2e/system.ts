@@ -29,7 +29,8 @@ export const BREAK_GLASS_GROUP = "sre-oncall";
 /** Who writes: the forecaster and webhook as their service accounts, humans with their groups. */
 export const USERS = {
   admin: { name: "admin", groups: ["system:masters"] },
-  forecaster: { name: `system:serviceaccount:${RELEASE_NAMESPACE}:${RELEASE_NAME}-forecaster`, groups: ["system:serviceaccounts", `system:serviceaccounts:${RELEASE_NAMESPACE}`] },
+  // The chart names the forecaster's ServiceAccount after the release (the guide's `--as=...:trendmaster-ai`).
+  forecaster: { name: `system:serviceaccount:${RELEASE_NAMESPACE}:${RELEASE_NAME}`, groups: ["system:serviceaccounts", `system:serviceaccounts:${RELEASE_NAMESPACE}`] },
   webhook: { name: `system:serviceaccount:${RELEASE_NAMESPACE}:${RELEASE_NAME}-webhook`, groups: ["system:serviceaccounts", `system:serviceaccounts:${RELEASE_NAMESPACE}`] },
   /** On call, in the break-glass group. */
   alice: { name: "alice@example.com", groups: [BREAK_GLASS_GROUP, "platform"] },

@@ -5,6 +5,7 @@ import type { DiscoveredResource } from "./discovery.js";
 import { type KubeObject, isPlainObject } from "./objects.js";
 import { type FieldSchema, kindSchema } from "./schema.js";
 import type { StatusCause } from "./status.js";
+import { cronJobs, jobs, pods } from "./workloads.js";
 
 /** A served resource: what discovery tells of it, and how it is checked and shown. */
 export interface ResourceDefinition extends DiscoveredResource {
@@ -383,7 +384,7 @@ export const events: ResourceDefinition = {
   },
 };
 
-export const servedResources: readonly ResourceDefinition[] = [configMaps, events, namespaces, leases];
+export const servedResources: readonly ResourceDefinition[] = [configMaps, events, namespaces, leases, cronJobs, jobs, pods];
 
 export function findResource(group: string, version: string, plural: string): ResourceDefinition | undefined {
   return servedResources.find((resource) => resource.group === group && resource.version === version && resource.plural === plural);
