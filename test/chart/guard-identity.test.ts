@@ -35,8 +35,8 @@ function stampKeyFiles(spec: IPodSpec, keyFile: string): { container: string; se
 
 describeWithHelm("chart: the forecaster's identity and the stamp key", () => {
   it.each([
-    ["sidecar mode, default names", { namespace: "trendmaster" }, "trendmaster-ai", "system:serviceaccount:trendmaster:trendmaster-ai-forecaster"],
-    ["CronJob mode in another namespace with a renamed release", { namespace: "rate-guard", setString: { "forecaster.mode": "cronjob", fullnameOverride: "guard" } }, "guard", "system:serviceaccount:rate-guard:guard-forecaster"],
+    ["sidecar mode, default names", { namespace: "trendmaster" }, "trendmaster-ai", "system:serviceaccount:trendmaster:trendmaster-ai"],
+    ["CronJob mode in another namespace with a renamed release", { namespace: "rate-guard", setString: { "forecaster.mode": "cronjob", fullnameOverride: "guard" } }, "guard", "system:serviceaccount:rate-guard:guard"],
   ])("%s: the webhook believes a generation claim only from the forecaster's ServiceAccount", async (_name, options, fullname, user) => {
     const objects = await renderChart(options);
     expect(settingsOf(objects, fullname).webhook.forecasterUsers).toEqual([user]);
@@ -57,7 +57,7 @@ describeWithHelm("chart: the forecaster's identity and the stamp key", () => {
     expect(pods.flatMap((p) => p.spec.containers.map((c) => c.name)).sort()).toEqual(options.setString ? ["forecaster", "webhook"] : ["forecaster", "forecaster", "webhook"]);
     for (const pod of pods) for (const file of stampKeyFiles(pod.spec, keyFile)) expect(file).toEqual({ container: file.container, secret, key });
     // A file from the kubelet, not an API read: neither ServiceAccount may get Secrets.
-    for (const account of ["trendmaster-ai-webhook", "trendmaster-ai-forecaster"]) {
+    for (const account of ["trendmaster-ai-webhook", "trendmaster-ai"]) {
       for (const verb of ["get", "list", "watch"]) {
         expect(canI(objects, { serviceAccount: { namespace: "trendmaster", name: account }, verb, apiGroup: "", resource: "secrets", namespace: "trendmaster", name: secret })).toBe(false);
       }
