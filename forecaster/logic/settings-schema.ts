@@ -77,7 +77,7 @@ export const SETTINGS_SCHEMA = map({
     workers: INTEGER,
     fetchChunkRules: INTEGER,
     recycleWorkersEveryRules: INTEGER,
-    metrics: map({ port: INTEGER, maxRuleSeries: INTEGER }),
+    metrics: map({ port: INTEGER, maxRuleSeries: INTEGER, pushgatewayUrl: STRING }),
     effectiveness: map({ enabled: BOOLEAN, overLimitMetric: STRING, totalHitsMetric: STRING, keyLabels: LIST, windowHours: NUMBER }),
   }),
   slack: map({ botTokenFile: BOTH_FILE, webhookUrlFile: BOTH_FILE, channels: LIST, apiUrl: STRING, timeoutMs: INTEGER, alerts: map(alertRoutes) }),

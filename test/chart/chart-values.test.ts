@@ -65,7 +65,7 @@ describeWithHelm("chart values", () => {
     expect(settingsOf(objectsOf("values-prd1.yaml"))).toEqual({
       ratelimitConfig: { namespace: "istio-system", name: "ratelimit-config" },
       forecastCache: { name: "trendmaster-forecast" },
-      webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] }, forecasterUsers: [`system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}-forecaster`] },
+      webhook: { mode: "enforce", maxForecastAgeHours: 24, breakGlass: { users: [], groups: [] }, forecasterUsers: [`system:serviceaccount:${RELEASE_NAMESPACE}:${FULLNAME}`] },
       guardStamp: { keyFile: "/var/run/secrets/trendmaster/stamp/key" },
       forecaster: {},
       slack: { channels: ["#ott-ratelimit-alerts", "#ott-oncall"], alerts: allAlerts, botTokenFile: "/var/run/secrets/trendmaster/slack/token" },
