@@ -20,32 +20,22 @@ import { promisify } from "node:util";
 import yaml from "js-yaml";
 import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import { decodeForecastCache, type ForecastCache } from "../../ratelimit/forecast-cache.js";
-import { configFilesOfDocument } from "../../ratelimit/configmap.js";
 import { loadRateLimitConfig } from "../../ratelimit/loader.js";
-import { isLimitedRule, type LimitedRule } from "../../ratelimit/rule.js";
-import { trafficCsvFileName } from "../../forecaster/io/file-source.js";
+import { isLimitedRule } from "../../ratelimit/rule.js";
 import { createCertificateAuthority, issueCertificate } from "../stand-ins/kube-apiserver/certificates.js";
 import { startKubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
-import { freeLoopbackPort, trafficGenerator } from "../support/prometheus-server.js";
+import { freeLoopbackPort } from "../support/prometheus-server.js";
 import { cliPath, repoRoot } from "../support/paths.js";
 import { runProcess } from "../support/run-process.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "../support/weekly-anchor.js";
+import { writeQuickStartTraffic } from "./traffic.js";
 
 const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
 const NAMESPACE = "trendmaster";
 const HISTORY_DAYS = 28;
 const STEP_SECONDS = 300;
-
-/** Typical traffic per rule, in requests per minute at the daily mean (before cycles, noise and spikes). */
-const TRAFFIC_PER_MINUTE: Readonly<Record<string, number>> = {
-  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/catalog": 700, // evening peaks beat the stale 900/minute limit
-  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/playback/start": 90,
-  "PARTNER=CUSTOMER_ID_2/PATH=/api_v3/epg/grid": 480,
-  "PARTNER=CUSTOMER_ID_2/PATH=/api_v2/user/profile": 120, // a 5000/minute limit protects nothing
-  PARTNER: 40,
-};
 
 const root = repoRoot();
 const work = join(root, ".cache", "quick-start");
@@ -99,7 +89,7 @@ async function main(): Promise<number> {
     // The recording always ends on the latest Thursday afternoon, so the demo says the same on any day.
     const trafficDir = join(work, "traffic");
     const recordedUntil = latestTimeOfWeek(started, THURSDAY_AFTERNOON);
-    const rules = await writeTraffic(example, trafficDir, recordedUntil);
+    const rules = await writeQuickStartTraffic(example, trafficDir, recordedUntil, { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS });
 
     say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each, recorded up to ${new Date(recordedUntil).toISOString().slice(0, 16)}Z)...`);
     const cycleStarted = Date.now();
@@ -156,25 +146,6 @@ async function renderWebhookConfigurations(helm: string, caBundle: string): Prom
     mutating: documents.filter((d) => d.kind === "MutatingWebhookConfiguration").map((d) => withCa(d as V1MutatingWebhookConfiguration)),
     validating: documents.filter((d) => d.kind === "ValidatingWebhookConfiguration").map((d) => withCa(d as V1ValidatingWebhookConfiguration)),
   };
-}
-
-/** One CSV per limited rule: requests per 5-minute step up to endMs, daily and weekly cycles, noise and short bursts. */
-async function writeTraffic(example: string, dir: string, endMs: number): Promise<LimitedRule[]> {
-  await mkdir(dir, { recursive: true });
-  const loaded = loadRateLimitConfig(configFilesOfDocument("ratelimit-config.yaml", await readFile(example, "utf8")));
-  const rules = loaded.rules.filter(isLimitedRule);
-  const stepMs = STEP_SECONDS * 1000;
-  const points = (HISTORY_DAYS * 86_400) / STEP_SECONDS;
-  const startMs = endMs - points * stepMs;
-  for (const [index, rule] of rules.entries()) {
-    const perMinute = TRAFFIC_PER_MINUTE[rule.label] ?? 50;
-    // About one short burst a week, up to 3x: an API partner's incident, not a storm.
-    const next = trafficGenerator({ seed: 1000 + index, startMs, stepSeconds: STEP_SECONDS, meanPerStep: perMinute * (STEP_SECONDS / 60), spikeProbability: 0.0005, maxSpikeFactor: 3 });
-    const lines = ["timestamp,value"];
-    for (let k = 0; k < points; k++) lines.push(`${(startMs + k * stepMs) / 1000},${next()}`);
-    await writeFile(join(dir, trafficCsvFileName(rule.fullKey)), lines.join("\n") + "\n");
-  }
-  return rules;
 }
 
 function recommendationTable(cache: ForecastCache, data: Record<string, string>): string {
