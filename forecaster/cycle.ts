@@ -311,7 +311,7 @@ function addFetchTotals(totals: FetchTotals, report: FetchReport): void {
  * Where the forecast starts: now for a live source; for a recording, the end of its last step
  * (never after now), so replaying the same files gives the same recommendations on any day.
  */
-async function forecastOrigin(traffic: TrafficSource, rules: readonly LimitedRule[], nowMs: number, stepSeconds: number): Promise<{ ms: number; recorded: boolean }> {
+export async function forecastOrigin(traffic: TrafficSource, rules: readonly LimitedRule[], nowMs: number, stepSeconds: number): Promise<{ ms: number; recorded: boolean }> {
   const latest = await traffic.latestRecordedMs?.(rules);
   if (latest === undefined) return { ms: nowMs, recorded: false };
   const stepMs = stepSeconds * 1000;
