@@ -2,6 +2,7 @@
 // The report as a reviewer sees it: the quick start's rules and traffic, one real cycle
 // (`trendmaster run --once`) and `trendmaster report` as processes against the kube-apiserver
 // stand-in, then the page opened from file:// in Debian's chromium through playwright-core.
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { kubectlPath, missingBinaryMessage } from "./support/binaries.js";
 import { chromiumMissing, launchChromium, type RunningChromium } from "./support/chromium.js";
 import { runKubectl } from "./support/kubectl.js";
 import { cliPath, repoRoot } from "./support/paths.js";
+import { freeLoopbackPort } from "./support/prometheus-server.js";
 import { runProcess } from "./support/run-process.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "./support/weekly-anchor.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
@@ -35,6 +37,8 @@ describeIf("report in chromium (quick-start data)", () => {
   let pageUrl: string;
   let cache: ForecastCache;
   let liveLimits: number[];
+  let env: Record<string, string>;
+  let traffic: string;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "trendmaster-report-"));
@@ -51,9 +55,9 @@ describeIf("report in chromium (quick-start data)", () => {
     await k(["apply", "-f", example]);
     const settings = join(work, "settings.yaml");
     await writeFile(settings, "forecaster:\n  historyDays: 28\n  stepSeconds: 300\n");
-    const traffic = join(work, "traffic");
+    traffic = join(work, "traffic");
     await writeQuickStartTraffic(example, traffic, latestTimeOfWeek(Date.now(), THURSDAY_AFTERNOON), { historyDays: 28, stepSeconds: 300 });
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: settings, LOG_LEVEL: "warn", DRY_RUN: "false" };
+    env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: settings, LOG_LEVEL: "warn", DRY_RUN: "false" };
     const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", traffic], { env });
     if (cycle.code !== 0) throw new Error(`run --once exited ${cycle.code}: ${cycle.stdout}${cycle.stderr}`);
     const file = join(work, "report.html");
@@ -173,6 +177,34 @@ describeIf("report in chromium (quick-start data)", () => {
     await page.close();
   });
 
+  it("is served by `trendmaster forecaster` at /report over HTTP, and opens from there with no other request", async () => {
+    const port = await freeLoopbackPort();
+    await writeFile(env.TRENDMASTER_SETTINGS!, `forecaster:\n  historyDays: 28\n  stepSeconds: 300\n  workers: 1\n  metrics: {port: ${port}}\n`);
+    // No cycle is due (SCHEDULE once a year): the page comes from the cache the earlier cycle wrote.
+    const forecaster = spawn(process.execPath, [cliPath(), "forecaster", "--source-dir", traffic], { env: { ...env, SCHEDULE: "0 0 1 1 *" }, stdio: "ignore" });
+    try {
+      const url = `http://127.0.0.1:${port}/report`;
+      const served = await waitForOk(url, 20_000);
+      expect(served.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const html = await served.text();
+      for (const rule of Object.values(cache.rules)) expect(html).toContain(`>${rule.label}</a>`);
+      expect(html).toContain(`Forecast generation ${cache.generation},`);
+
+      const requests: string[] = [];
+      const page = await browser.context.newPage();
+      page.on("request", (request) => requests.push(request.url()));
+      await page.goto(url);
+      await page.waitForSelector("html[data-ready=true]");
+      expect(await visibleLabels(page)).toHaveLength(Object.keys(cache.rules).length);
+      await page.locator("figure.chart canvas").first().waitFor();
+      expect(requests).toEqual([url]);
+      await page.close();
+    } finally {
+      forecaster.kill("SIGTERM");
+      await new Promise((resolve) => forecaster.once("exit", resolve));
+    }
+  }, 60_000);
+
   it("keeps text readable in the dark scheme", async () => {
     const page = await browser.context.newPage();
     await page.emulateMedia({ colorScheme: "dark" });
@@ -187,6 +219,16 @@ describeIf("report in chromium (quick-start data)", () => {
     await readFile(join(OUTPUT, "overview-dark.png"));
   });
 });
+
+async function waitForOk(url: string, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok) return response;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${response?.status ?? "no answer"})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 /** WCAG contrast ratio of two `rgb(r, g, b)` colours. */
 function contrast(a: string, b: string): number {
