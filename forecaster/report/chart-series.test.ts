@@ -56,6 +56,14 @@ describe("buildChartData", () => {
     expect(chart.anomalies).toEqual([[prepared.startMs / 1000 + 16 * 1800, 2000]]);
   });
 
+  it("marks only anomalies inside the window the model was fitted on", () => {
+    const fitFromMs = prepared.startMs + 200 * 300_000;
+    const fitted = buildChartData(prepared, "minute", 2, 24, fitFromMs);
+    expect(fitted.anomalies).toEqual([]);
+    expect(fitted.fitStartSeconds).toBe(fitFromMs / 1000);
+    expect(fitted.traffic).toEqual(chart.traffic);
+  });
+
   it("forecasts the next day from where the recording ends, in requests per unit", () => {
     expect(chart.forecastStartSeconds).toBe(prepared.startMs / 1000 + length * stepSeconds);
     expect(chart.forecast.length * chart.forecastBucketSeconds).toBe(86_400);

@@ -26,6 +26,8 @@ export interface ChartData {
   readonly forecastStartSeconds: number;
   readonly forecastBucketSeconds: number;
   readonly forecast: readonly number[];
+  /** Where the traffic the model was fitted on begins (it may fit fewer days than are shown). */
+  readonly fitStartSeconds: number;
   /** What one traffic point is, for the chart's axis label. */
   readonly valueNote: string;
 }
@@ -79,7 +81,8 @@ function round3(value: number): number {
   return Number(value.toFixed(Math.min(digits, 6)));
 }
 
-export function buildChartData(prepared: PreparedSeries, unit: RateLimitUnit, burstFactor: number, horizonHours: number): ChartData {
+/** `fitFromMs`: the start of the engine's fitting window; anomalies before it were never fitted either way. */
+export function buildChartData(prepared: PreparedSeries, unit: RateLimitUnit, burstFactor: number, horizonHours: number, fitFromMs = prepared.startMs): ChartData {
   const { factor, note } = perUnitFactor(prepared.stepSeconds, unit, burstFactor);
   const length = prepared.raw.length;
   const size = Math.max(1, Math.ceil(length / MAX_TRAFFIC_POINTS));
@@ -88,7 +91,7 @@ export function buildChartData(prepared: PreparedSeries, unit: RateLimitUnit, bu
   const traffic = maxPerBucket(observed, size).map((v) => (v === null ? null : round3(v * factor)));
   const bucketSeconds = size * prepared.stepSeconds;
   const startSeconds = prepared.startMs / 1000;
-  const anomalies = prepared.anomalies.map((a): readonly [number, number] => {
+  const anomalies = prepared.anomalies.filter((a) => a.atMs >= fitFromMs).map((a): readonly [number, number] => {
     const bucket = Math.floor((a.atMs / 1000 - startSeconds) / bucketSeconds);
     return [startSeconds + bucket * bucketSeconds, round3(a.value * factor)];
   });
@@ -104,6 +107,7 @@ export function buildChartData(prepared: PreparedSeries, unit: RateLimitUnit, bu
     forecastStartSeconds: startSeconds + length * prepared.stepSeconds,
     forecastBucketSeconds: forecastSize * prepared.stepSeconds,
     forecast,
+    fitStartSeconds: Math.max(prepared.startMs, fitFromMs) / 1000,
     valueNote: size > 1 ? `highest ${note} in each ${formatSeconds(bucketSeconds)} bucket` : note,
   };
 }

@@ -112,6 +112,7 @@ async function fetchCharts(deps: ReportDeps, settings: ReportSettings, cache: Fo
   const range = { startMs: endMs - settings.historyDays * 86_400_000, endMs, stepSeconds: settings.stepSeconds };
   const chunk = Math.max(1, settings.fetchChunkRules);
   // The engine may fit fewer days than were fetched; the chart shows them all, cleaned the same way.
+  const fitFromMs = origin.ms - settings.forecast.maxHistoryDays * 86_400_000;
   const chartSettings = { ...settings.forecast, maxHistoryDays: Math.max(settings.forecast.maxHistoryDays, settings.historyDays) };
   for (let i = 0; i < rules.length; i += chunk) {
     const part = rules.slice(i, i + chunk);
@@ -131,7 +132,7 @@ async function fetchCharts(deps: ReportDeps, settings: ReportSettings, cache: Fo
       if (s === undefined) continue;
       const { atStep } = prepareForForecast(s, rule.rateLimit.unit, origin.ms, chartSettings);
       if (atStep.raw.length === 0) problems.set(rule.fullKey, { kind: "empty", message: "no usable traffic samples" });
-      else series.set(rule.fullKey, buildChartData(atStep, rule.rateLimit.unit, settings.forecast.burstFactor, settings.forecast.horizonHours));
+      else series.set(rule.fullKey, buildChartData(atStep, rule.rateLimit.unit, settings.forecast.burstFactor, settings.forecast.horizonHours, fitFromMs));
     }
   }
   if (problems.size > 0) warnings.push(`${problems.size} rule(s) without traffic to chart (first: ${[...problems][0]?.[0]}: ${[...problems][0]?.[1].message})`);

@@ -96,6 +96,21 @@ export const PAGE_SCRIPT = String.raw`
     return [xs, traffic, forecast, bandLow, bandHigh, current, recommended, anomalies, peak];
   }
   function noLine() { return null; }
+  // A dotted vertical line where the traffic the model was fitted on begins.
+  function fitStartLine(u, seconds) {
+    if (seconds <= u.data[0][0]) return;
+    var x = u.valToPos(seconds, "x", true);
+    var ctx = u.ctx;
+    ctx.save();
+    ctx.setLineDash([3, 4]);
+    ctx.strokeStyle = cssColor("--muted");
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  }
   function drawChart(figure) {
     var item = payload[Number(figure.getAttribute("data-index"))];
     var box = figure.querySelector(".chart-box");
@@ -121,6 +136,7 @@ export const PAGE_SCRIPT = String.raw`
         { label: "expected peak", stroke: cssColor("--peak"), fill: cssColor("--peak"), paths: noLine, points: { show: true, size: 10, stroke: cssColor("--peak"), fill: cssColor("--peak") }, value: fmt },
       ],
       bands: [{ series: [4, 3], fill: cssColor("--band") }],
+      hooks: { draw: [function (u) { fitStartLine(u, item.chart.fitStartSeconds); }] },
       cursor: { drag: { x: true, y: false } },
     };
     new uPlot(opts, chartArrays(item), box);

@@ -170,7 +170,7 @@ ${data.rows.map(rowHtml).join("\n")}
 </section>
 <section aria-labelledby="rules-h">
 <h2 id="rules-h">Per rule</h2>
-<p class="legend-note">Each chart: the recorded traffic, the next day's forecast shape (the same hours a week earlier, cleaned) with the guardrail band shaded, the model's expected peak, the current limit and the recommended limit. Points marked ◆ were kept out of fitting. Times in UTC.</p>
+<p class="legend-note">Each chart: the recorded traffic, the next day's forecast shape (the same hours a week earlier, cleaned) with the guardrail band shaded, the model's expected peak, the current limit and the recommended limit. Filled dots mark steps kept out of fitting; a dotted vertical line, where the traffic the model was fitted on begins. Times in UTC.</p>
 ${data.rows.map(ruleSectionHtml).join("\n")}
 </section>
 </main>
