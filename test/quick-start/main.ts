@@ -79,7 +79,8 @@ async function main(): Promise<number> {
     await k(["apply", "-f", example]);
 
     const settings = join(work, "settings.yaml");
-    await writeFile(settings, yaml.dump({ webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] } }, forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS } }));
+    const forecasterPort = await freeLoopbackPort();
+    await writeFile(settings, yaml.dump({ webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] } }, forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS, metrics: { port: forecasterPort } } }));
     const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NAMESPACE, TRENDMASTER_SETTINGS: settings, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", DRY_RUN: "false" };
 
     const webhook = spawn(process.execPath, [cliPath(), "webhook", "--port", String(webhookPort), "--cert", tls.cert, "--key", tls.key, "--settings", settings], { env, stdio: ["ignore", "ignore", "inherit"] });
@@ -107,6 +108,20 @@ async function main(): Promise<number> {
     say("");
     say(`Cycle finished in ${cycleSeconds.toFixed(1)} s; the webhook guards ratelimit-config with generation ${cache.generation}'s bands.`);
     say(`kubeconfig: ${relative(process.cwd(), kubeconfig) || kubeconfig}`);
+
+    // The report, as a file (`trendmaster report`) and as the forecaster serves it (/report); the
+    // forecaster's SCHEDULE is once a year, so it only serves while the demo runs.
+    const reportFile = join(work, "report.html");
+    const report = await runProcess(process.execPath, [cliPath(), "report", "-o", reportFile, "--source-dir", trafficDir], { env });
+    if (report.code !== 0) {
+      process.stderr.write(report.stdout + report.stderr);
+      throw new Error(`trendmaster report exited ${report.code}`);
+    }
+    const forecaster = spawn(process.execPath, [cliPath(), "forecaster", "--source-dir", trafficDir], { env: { ...env, SCHEDULE: "0 0 1 1 *" }, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(forecaster);
+    const reportUrl = `http://127.0.0.1:${forecasterPort}/report`;
+    await waitForReport(reportUrl, forecaster);
+    say(`report: ${relative(process.cwd(), reportFile)} (open it in a browser), served at ${reportUrl}`);
     say("");
     say("Try a guarded edit: set a limit below its band and watch the webhook raise it (kubectl prints why):");
     say(`  KUBECONFIG=${relative(process.cwd(), kubeconfig)} ${relative(process.cwd(), kubectl)} edit configmap ratelimit-config -n istio-system`);
@@ -118,6 +133,7 @@ async function main(): Promise<number> {
     say("  npx trendmaster history                                                  # the revisions kept before each change");
     say(`  npx trendmaster run --once --dry-run --source-dir ${relative(process.cwd(), trafficDir)}   # what the next cycle would change`);
     say("  npx trendmaster rollback                                                 # restore the previous revision, byte for byte");
+    say(`  npx trendmaster report -o report.html --source-dir ${relative(process.cwd(), trafficDir)}   # the report page again, after your changes`);
     if (exitAfterCycle) return 0;
     say("\nServing until Ctrl-C.");
     await new Promise<void>((resolve) => {
@@ -190,6 +206,18 @@ async function waitForReady(port: number, caFile: string, child: ChildProcess): 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error("trendmaster webhook was not ready within 20 s");
+}
+
+/** Poll the forecaster's /report until it answers 200 (it builds the page on the first request). */
+async function waitForReport(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`trendmaster forecaster exited ${child.exitCode} before serving ${url}`);
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within 30 s`);
 }
 
 if (!existsSync(cliPath())) {
