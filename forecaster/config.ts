@@ -68,6 +68,8 @@ export interface ForecasterConfig {
   readonly effectiveness: EffectivenessConfig;
   /** Absent: no Slack configured (alerts are logged only). */
   readonly slack?: SlackSettings;
+  /** Where people open the forecaster's /report (e.g. an Ingress); change messages link to it. */
+  readonly reportUrl?: string;
   /** Who writes, for history revisions: `trendmaster-forecaster <pod>`. */
   readonly writer: string;
   readonly settingsFile: string;
@@ -137,7 +139,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   } else if (env.TRENDMASTER_SETTINGS) {
     problems.push(`TRENDMASTER_SETTINGS: '${settingsFile}' does not exist`);
   }
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "forecaster", "slack"]);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "forecaster", "slack", "report"]);
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);
   const ratelimitConfig = {
@@ -206,11 +208,14 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const slack = slackSettings(top.section("slack", ["botTokenFile", "webhookUrlFile", "channels", "apiUrl", "timeoutMs", "alerts"]), problems, inputs.readText);
 
+  const reportUrl = top.section("report", ["url"]).optionalString("url");
+  if (reportUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(reportUrl)) problems.push(`report.url: '${reportUrl}' is not an http(s) URL`);
+
   if (problems.length > 0) return { ok: false, problems };
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
-    ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
+    ...(slack ? { slack } : {}), ...(reportUrl !== undefined ? { reportUrl } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -90,6 +90,8 @@ export interface CycleSettings {
   readonly effectivenessWindowSeconds: number;
   /** Rules fetched and forecast per chunk: bounds the series held in memory. */
   readonly fetchChunkRules: number;
+  /** Where the report page is served, for the links in change messages. */
+  readonly reportUrl?: string;
 }
 
 /** The cycle was stopped (SIGTERM, lost Lease) at a point where nothing was half-written. */
@@ -167,14 +169,14 @@ export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?
     accuracy: progress.accuracy,
     throttledShare: progress.throttledShare,
   };
-  await sendAlerts(deps, report);
+  await sendAlerts(deps, report, settings.reportUrl);
   const level = outcome === "failed" || outcome === "aborted" ? "error" : "info";
   deps.log[level]({ outcome, generation: report.generation, counts: report.counts, applied: report.applied.length, durationMs: report.durationMs, errors: report.errors }, `cycle ${outcome}`);
   return report;
 }
 
-async function sendAlerts(deps: CycleDeps, report: CycleReport): Promise<void> {
-  for (const alert of alertsForCycle(report)) {
+async function sendAlerts(deps: CycleDeps, report: CycleReport, reportUrl: string | undefined): Promise<void> {
+  for (const alert of alertsForCycle(report, reportUrl !== undefined ? { reportUrl } : {})) {
     try {
       const results = await deps.notifier.send(alert);
       for (const r of results.filter((x) => !x.ok)) deps.log.warn({ alert: alert.kind, destination: r.destination, error: r.error }, "slack alert not delivered");

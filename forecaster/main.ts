@@ -78,6 +78,7 @@ export function cycleSettingsOf(config: ForecasterConfig): CycleSettings {
     writer: config.writer,
     effectivenessWindowSeconds: config.effectiveness.windowHours * 3600,
     fetchChunkRules: config.fetchChunkRules,
+    ...(config.reportUrl !== undefined ? { reportUrl: config.reportUrl } : {}),
   };
 }
 
