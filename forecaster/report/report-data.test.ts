@@ -22,6 +22,8 @@ describe("reportState", () => {
     ["a recommendation that differs from the limit it was made against", rule(), "changed"],
     ["a recommendation equal to it", rule({}, { recommended: 100 }), "unchanged"],
     ["no traffic is not a failure: the cache's confidence decides", rule({ fetchProblem: { kind: "empty", message: "x" } }, { recommended: 100 }), "unchanged"],
+    ["the cycle's own state wins when the cache records it", rule({ fetchProblem: { kind: "failed", message: "report fetch failed" } }, { state: "excluded" }), "excluded"],
+    ["a rule the cycle recorded as unmapped, whatever its numbers", rule({}, { state: "unmapped" }), "unmapped"],
   ])("%s", (_name, input, expected) => expect(reportState(input)).toBe(expected));
 });
 
@@ -58,7 +60,7 @@ describe("buildReportData", () => {
   });
 
   it("counts every state and the rules at risk", () => {
-    expect(data.counts).toEqual({ changed: 1, unchanged: 1, "low-confidence": 1, unmapped: 1, failed: 0, atRisk: 2 });
+    expect(data.counts).toEqual({ changed: 1, unchanged: 1, "low-confidence": 1, unmapped: 1, failed: 0, excluded: 0, atRisk: 2 });
   });
 
   it("shows the limit in force, not the one the forecast was made against", () => {

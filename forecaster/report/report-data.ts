@@ -2,7 +2,7 @@
  * What the report shows, computed from values: one row per rule of the forecast cache (state, risk,
  * peak ÷ limit) and the counts at the top. Pure; report-html.ts renders it, gather.ts fills it.
  */
-import type { ForecastCache, RuleForecast } from "../../ratelimit/forecast-cache.js";
+import type { ForecastCache, RuleForecast, RuleForecastState } from "../../ratelimit/forecast-cache.js";
 import type { ChartData } from "./chart-series.js";
 
 /** What the report's traffic fetch found for a rule without a series. */
@@ -35,8 +35,8 @@ export interface ReportInput {
   readonly trafficSource: string;
 }
 
-export type ReportState = "changed" | "unchanged" | "low-confidence" | "unmapped" | "failed";
-export const REPORT_STATES: readonly ReportState[] = ["changed", "unchanged", "low-confidence", "unmapped", "failed"];
+export type ReportState = RuleForecastState;
+export const REPORT_STATES: readonly ReportState[] = ["changed", "unchanged", "low-confidence", "unmapped", "failed", "excluded"];
 
 export interface ReportRow {
   readonly id: string;
@@ -78,8 +78,12 @@ export interface ReportData {
   readonly rows: readonly ReportRow[];
 }
 
-/** Where a rule stands, from what the cache and the report's own fetch say. */
+/**
+ * Where the cycle left the rule, as the cache records it; for a cache written before it recorded
+ * that, the nearest the report can tell from its own fetch and the forecast.
+ */
 export function reportState(rule: ReportRuleInput): ReportState {
+  if (rule.forecast.state !== undefined) return rule.forecast.state;
   if (rule.fetchProblem?.kind === "failed") return "failed";
   if (rule.fetchProblem?.kind === "unmapped") return "unmapped";
   if (rule.forecast.confidence === "low") return "low-confidence";

@@ -20,6 +20,7 @@ const STATE_TEXT: Readonly<Record<ReportState, string>> = {
   "low-confidence": "low confidence",
   unmapped: "unmapped",
   failed: "failed",
+  excluded: "excluded",
 };
 const CONFIDENCE_RANK = { low: 0, medium: 1, high: 2 } as const;
 
@@ -130,6 +131,7 @@ export function renderReportHtml(data: ReportData, assets: ChartAssets): string 
     [c["low-confidence"], "low confidence", "low-confidence"],
     [c.unmapped, "unmapped", "unmapped"],
     [c.failed, "failed", "failed"],
+    ...(c.excluded > 0 ? [[c.excluded, "excluded", "excluded"] as [number, string, string]] : []),
   ];
   const mode = data.dryRun === undefined ? "" : data.dryRun ? " Dry run: nothing was applied." : " Changes were applied.";
   const unguarded = data.unguarded ? `<p class="alert" role="alert">ratelimit-config was last changed without the webhook (unguarded): rules whose limit differs from the forecast's are marked.</p>` : "";
