@@ -14,7 +14,7 @@ import { chromiumMissing, launchChromium, type RunningChromium } from "./support
 import { runKubectl } from "./support/kubectl.js";
 import { cliPath, repoRoot } from "./support/paths.js";
 import { freeLoopbackPort } from "./support/prometheus-server.js";
-import { runProcess } from "./support/run-process.js";
+import { runProcess, type ProcessResult } from "./support/run-process.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "./support/weekly-anchor.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
 import { writeQuickStartTraffic } from "./quick-start/traffic.js";
@@ -39,6 +39,7 @@ describeIf("report in chromium (quick-start data)", () => {
   let liveLimits: number[];
   let env: Record<string, string>;
   let traffic: string;
+  let beforeAnyCycle: ProcessResult;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "trendmaster-report-"));
@@ -58,6 +59,7 @@ describeIf("report in chromium (quick-start data)", () => {
     traffic = join(work, "traffic");
     await writeQuickStartTraffic(example, traffic, latestTimeOfWeek(Date.now(), THURSDAY_AFTERNOON), { historyDays: 28, stepSeconds: 300 });
     env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: settings, LOG_LEVEL: "warn", DRY_RUN: "false" };
+    beforeAnyCycle = await runProcess(process.execPath, [cliPath(), "report", "-o", join(work, "early.html"), "--source-dir", traffic], { env });
     const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", traffic], { env });
     if (cycle.code !== 0) throw new Error(`run --once exited ${cycle.code}: ${cycle.stdout}${cycle.stderr}`);
     const file = join(work, "report.html");
@@ -85,6 +87,13 @@ describeIf("report in chromium (quick-start data)", () => {
   };
   const visibleLabels = (page: Page) => page.$$eval("#overview tbody tr:not([hidden]) th a", (links) => links.map((a) => a.textContent ?? ""));
   const column = (page: Page, key: string) => page.$$eval("#overview tbody tr", (rows, k) => rows.map((r) => r.getAttribute(`data-${k}`) ?? ""), key);
+
+  it("says there is no forecast yet, and writes nothing, before the first cycle (exit 1)", async () => {
+    expect(beforeAnyCycle.code).toBe(1);
+    expect(beforeAnyCycle.stderr).toBe("trendmaster report: no forecast yet: the forecast cache ConfigMap trendmaster/trendmaster-forecast does not exist (run a cycle first)\n");
+    expect(beforeAnyCycle.stdout).toBe("");
+    await expect(readFile(join(work, "early.html"))).rejects.toThrow(/ENOENT/);
+  });
 
   it("shows every rule of the forecast with its numbers, and makes no network request", async () => {
     const requests: string[] = [];
