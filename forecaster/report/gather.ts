@@ -13,7 +13,7 @@ import { loadRateLimitConfig } from "../../ratelimit/loader.js";
 import { isLimitedRule, type LimitedRule } from "../../ratelimit/rule.js";
 import { forecastOrigin, type CycleDeps, type CycleSettings } from "../cycle.js";
 import { configMapRef } from "../io/configmaps.js";
-import { readCache } from "../logic/cache-build.js";
+import { CACHE_ANNOTATIONS, readCache } from "../logic/cache-build.js";
 import { prepareForForecast } from "../logic/forecast-summary.js";
 import { checkGuarded } from "../logic/unguarded.js";
 import { buildChartData, type ChartData } from "./chart-series.js";
@@ -76,7 +76,7 @@ export async function gatherReport(deps: ReportDeps, settings: ReportSettings): 
       ...(share !== undefined ? { throttledShare: share } : {}),
     };
   });
-  const dryRunAnnotation = cacheObject.metadata.annotations?.["trendmaster.io/dry-run"];
+  const dryRunAnnotation = cacheObject.metadata.annotations?.[CACHE_ANNOTATIONS.dryRun];
   const data = buildReportData({
     cache,
     target,
