@@ -1,4 +1,4 @@
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cycleSettingsOf, loadKubeConfig } from "../forecaster/main.js";
 import { systemClock } from "../forecaster/io/clock.js";
@@ -59,8 +59,14 @@ export async function reportCommand(args: readonly string[], io: CommandIO): Pro
     for (const warning of page.warnings) io.stderr(`trendmaster report: warning: ${warning}\n`);
     // Written beside the target, then renamed: a reader never sees half a page.
     const temporary = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.tmp`);
-    await writeFile(temporary, page.html);
-    await rename(temporary, output);
+    try {
+      await writeFile(temporary, page.html);
+      await rename(temporary, output);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      io.stderr(`trendmaster report: cannot write '${output}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      return 1;
+    }
     const c = page.data.counts;
     io.stdout(`report written to ${output}: ${page.data.rows.length} rules (${c.atRisk} at risk, ${c.changed} changed, ${c.unchanged} unchanged, ${c["low-confidence"]} low confidence, ${c.unmapped} unmapped, ${c.failed} failed), forecast generation ${page.data.generation}\n`);
     return 0;

@@ -40,6 +40,7 @@ describeIf("report in chromium (quick-start data)", () => {
   let env: Record<string, string>;
   let traffic: string;
   let beforeAnyCycle: ProcessResult;
+  let unwritable: ProcessResult;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "trendmaster-report-"));
@@ -66,6 +67,7 @@ describeIf("report in chromium (quick-start data)", () => {
     const report = await runProcess(process.execPath, [cliPath(), "report", "-o", file, "--source-dir", traffic], { env });
     if (report.code !== 0) throw new Error(`report exited ${report.code}: ${report.stdout}${report.stderr}`);
     expect(report.stdout).toMatch(/^report written to .*report\.html: 5 rules \(/);
+    unwritable = await runProcess(process.execPath, [cliPath(), "report", "-o", join(work, "no-such-folder", "report.html"), "--source-dir", traffic], { env });
     pageUrl = pathToFileURL(file).href;
     cache = decodeForecastCache(JSON.parse(await k(["get", "configmap", "trendmaster-forecast", "-n", "trendmaster", "-o", "json"])) as { data?: Record<string, string> });
     const stored = JSON.parse(await k(["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "json"])) as { data: Record<string, string> };
@@ -93,6 +95,11 @@ describeIf("report in chromium (quick-start data)", () => {
     expect(beforeAnyCycle.stderr).toBe("trendmaster report: no forecast yet: the forecast cache ConfigMap trendmaster/trendmaster-forecast does not exist (run a cycle first)\n");
     expect(beforeAnyCycle.stdout).toBe("");
     await expect(readFile(join(work, "early.html"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("names the file it cannot write (exit 1)", () => {
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toBe(`trendmaster report: cannot write '${join(work, "no-such-folder", "report.html")}': ENOENT\n`);
   });
 
   it("shows every rule of the forecast with its numbers, and makes no network request", async () => {
