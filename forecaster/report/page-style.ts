@@ -59,7 +59,9 @@ tr.at-risk { background: var(--risk-bg); }
 .conf-medium { color: var(--warn); }
 .conf-low { color: var(--bad); font-weight: 600; }
 .legend-note { color: var(--muted); }
-.rule { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 0 0 14px; }
+/* Off-screen rule sections are neither styled nor laid out until scrolled near: 1,000 of them
+   would otherwise cost more than the table. */
+.rule { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 0 0 14px; content-visibility: auto; contain-intrinsic-size: auto 470px; }
 .rule-body { display: grid; grid-template-columns: minmax(0, 2.2fr) minmax(260px, 1fr); gap: 16px; }
 @media (max-width: 900px) { .rule-body { grid-template-columns: 1fr; } }
 .chart { margin: 0; min-width: 0; }
