@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   backtest: { summary: "fit on a timestamp,value CSV, recommend a static limit and score it on a holdout", load: async () => (await import("./backtest.js")).backtestCommand },
   forecaster: { summary: "run forecast cycles on the SCHEDULE (Lease, /metrics, Slack alerts)", load: async () => (await import("./forecaster.js")).forecasterCommand },
   run: { summary: "run --once: one forecast cycle, for a Job or CronJob", load: async () => (await import("./run.js")).runCommand },
+  report: { summary: "write the forecast report: one self-contained HTML page with every rule's traffic, forecast and limits", load: async () => (await import("./report.js")).reportCommand },
   history: { summary: "list the saved revisions of ratelimit-config", load: async () => (await import("./history.js")).historyCommand },
   rollback: { summary: "restore ratelimit-config to a history revision, byte for byte", load: async () => (await import("./rollback.js")).rollbackCommand },
 };

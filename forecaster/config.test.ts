@@ -134,4 +134,12 @@ slack:
     expect(buildForecasterConfig({ env: { PROMETHEUS_URL: "http://p:9090", TRENDMASTER_SETTINGS: "/s.yaml" }, readText: () => undefined })).toEqual({ ok: false, problems: ["TRENDMASTER_SETTINGS: '/s.yaml' does not exist"] });
     expect(buildForecasterConfig({ env: { PROMETHEUS_URL: "http://p:9090" }, readText: () => undefined }).ok).toBe(true);
   });
+  it.each([
+    ["an http(s) URL is kept for the change messages' link", "report: {url: 'https://trendmaster.example.com/report'}", { reportUrl: "https://trendmaster.example.com/report" }],
+    ["anything else is refused, naming the setting and the value", "report: {url: 'trendmaster.example.com/report'}", ["report.url: 'trendmaster.example.com/report' is not an http(s) URL"]],
+  ])("report.url: %s", (_name, settings, expected) => {
+    const result = build({ PROMETHEUS_URL: "http://p:9090" }, settings);
+    if (Array.isArray(expected)) expect(result.ok ? [] : result.problems).toEqual(expected);
+    else expect(result.ok && result.config.reportUrl).toBe(expected.reportUrl);
+  });
 });

@@ -74,6 +74,8 @@ export interface ForecasterConfig {
   readonly slack?: SlackSettings;
   /** guardStamp.keyFile: the key ring stamps are verified and signed with; absent: changes behind the webhook are not detected. */
   readonly stampKeyFile?: string;
+  /** Where people open the forecaster's /report (e.g. an Ingress); change messages link to it. */
+  readonly reportUrl?: string;
   /** Who writes, for history revisions: `trendmaster-forecaster <pod>`. */
   readonly writer: string;
   readonly settingsFile: string;
@@ -145,7 +147,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   }
   // The whole file against the one schema both processes use; the readers below check what the forecaster reads.
   const schema = checkSettingsSchema(root);
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack"]);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack", "report"]);
   const stampKeyFile = top.section("guardStamp", ["keyFile"]).optionalString("keyFile");
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);
@@ -221,6 +223,9 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const slack = slackSettings(top.section("slack", ["botTokenFile", "webhookUrlFile", "channels", "apiUrl", "timeoutMs", "alerts"]), problems, inputs.readText);
 
+  const reportUrl = top.section("report", ["url"]).optionalString("url");
+  if (reportUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(reportUrl)) problems.push(`report.url: '${reportUrl}' is not an http(s) URL`);
+
   const fileProblems = missingFiles(schema.files, "forecaster", (file) => fileExists(inputs.readText, file));
   if (stampKeyFile !== undefined && fileExists(inputs.readText, stampKeyFile)) {
     const ring = parseStampKeyRing(inputs.readText(stampKeyFile) ?? "");
@@ -231,7 +236,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
-    ...(slack ? { slack } : {}), ...(stampKeyFile !== undefined ? { stampKeyFile } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
+    ...(slack ? { slack } : {}), ...(stampKeyFile !== undefined ? { stampKeyFile } : {}), ...(reportUrl !== undefined ? { reportUrl } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -94,6 +94,8 @@ export interface CycleSettings {
   readonly effectivenessWindowSeconds: number;
   /** Rules fetched and forecast per chunk: bounds the series held in memory. */
   readonly fetchChunkRules: number;
+  /** Where the report page is served, for the links in change messages. */
+  readonly reportUrl?: string;
 }
 
 /** The cycle was stopped (SIGTERM, lost Lease) at a point where nothing was half-written. */
@@ -171,14 +173,14 @@ export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?
     accuracy: progress.accuracy,
     throttledShare: progress.throttledShare,
   };
-  await sendAlerts(deps, report);
+  await sendAlerts(deps, report, settings.reportUrl);
   const level = outcome === "failed" || outcome === "aborted" ? "error" : "info";
   deps.log[level]({ outcome, generation: report.generation, counts: report.counts, applied: report.applied.length, durationMs: report.durationMs, errors: report.errors }, `cycle ${outcome}`);
   return report;
 }
 
-async function sendAlerts(deps: CycleDeps, report: CycleReport): Promise<void> {
-  for (const alert of alertsForCycle(report)) {
+async function sendAlerts(deps: CycleDeps, report: CycleReport, reportUrl: string | undefined): Promise<void> {
+  for (const alert of alertsForCycle(report, reportUrl !== undefined ? { reportUrl } : {})) {
     try {
       const results = await deps.notifier.send(alert);
       for (const r of results.filter((x) => !x.ok)) deps.log.warn({ alert: alert.kind, destination: r.destination, error: r.error }, "slack alert not delivered");
@@ -318,7 +320,7 @@ function addFetchTotals(totals: FetchTotals, report: FetchReport): void {
  * Where the forecast starts: now for a live source; for a recording, the end of its last step
  * (never after now), so replaying the same files gives the same recommendations on any day.
  */
-async function forecastOrigin(traffic: TrafficSource, rules: readonly LimitedRule[], nowMs: number, stepSeconds: number): Promise<{ ms: number; recorded: boolean }> {
+export async function forecastOrigin(traffic: TrafficSource, rules: readonly LimitedRule[], nowMs: number, stepSeconds: number): Promise<{ ms: number; recorded: boolean }> {
   const latest = await traffic.latestRecordedMs?.(rules);
   if (latest === undefined) return { ms: nowMs, recorded: false };
   const stepMs = stepSeconds * 1000;

@@ -25,6 +25,7 @@ import { createPrometheusTrafficSource } from "./io/prometheus-source.js";
 import { silentNotifier, SlackNotifier, type Notifier } from "./io/slack.js";
 import type { TrafficSource } from "./io/traffic-source.js";
 import { systemAlert } from "./logic/alerts.js";
+import { LatestReport } from "./report/latest-report.js";
 import { isCycleFailure, summarizeCycle, type CycleReport } from "./logic/cycle-report.js";
 
 /** Exit code of `run --once` when another forecaster holds the Lease (EX_TEMPFAIL: try again later). */
@@ -79,6 +80,7 @@ export function cycleSettingsOf(config: ForecasterConfig): CycleSettings {
     writer: config.writer,
     effectivenessWindowSeconds: config.effectiveness.windowHours * 3600,
     fetchChunkRules: config.fetchChunkRules,
+    ...(config.reportUrl !== undefined ? { reportUrl: config.reportUrl } : {}),
   };
 }
 
@@ -221,10 +223,19 @@ export async function startScheduled(runtime: ForecasterRuntime, options: { rand
   let notReady: string | undefined = "starting";
   let running: Promise<void> | undefined;
   let cycleStartedMs: number | undefined;
-  const server: RunningHttpServer = await startHttpServer(config.metrics.port, metrics.registry, {
-    notReadyReason: () => notReady,
-    notLiveReason: () => hungCycleReason(cycleStartedMs, nowMs(), config.maxCycleMinutes),
+  const report = new LatestReport(deps, cycleSettingsOf(config), (warnings) => {
+    for (const warning of warnings) log.warn({ warning }, "report built with a problem");
   });
+  const server: RunningHttpServer = await startHttpServer(
+    config.metrics.port,
+    metrics.registry,
+    {
+      notReadyReason: () => notReady,
+      notLiveReason: () => hungCycleReason(cycleStartedMs, nowMs(), config.maxCycleMinutes),
+    },
+    undefined,
+    { report: () => report.response() },
+  );
 
   const cycle = async (jitter: boolean): Promise<void> => {
     if (running) {

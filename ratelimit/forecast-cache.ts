@@ -2,6 +2,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { isValidBand, type GuardrailBand } from "./guardrails.js";
 import { RATE_LIMIT_UNITS, type RateLimitUnit } from "./units.js";
 
+/** Where the cycle left a rule (forecaster/logic/plan.ts RuleState). */
+export type RuleForecastState = "changed" | "unchanged" | "low-confidence" | "unmapped" | "failed" | "excluded";
+
 /** Per-rule forecast, as stored in the cache ConfigMap. Numbers are requests_per_unit in `unit`. */
 export interface RuleForecast {
   readonly label: string;
@@ -15,6 +18,8 @@ export interface RuleForecast {
   readonly explanation: string;
   /** Forecast peak of the coming period and when it is expected (ISO-8601). */
   readonly peak?: { readonly value: number; readonly at: string };
+  /** Absent in caches written before it was recorded. */
+  readonly state?: RuleForecastState;
 }
 
 /** The cache ConfigMap's content: one forecast generation for all rules of ratelimit-config. */

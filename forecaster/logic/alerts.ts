@@ -30,7 +30,8 @@ function truncate(text: string, max = 300): string {
 }
 
 /** The alerts a cycle raises, in the order they should be sent. */
-export function alertsForCycle(report: CycleReport): Alert[] {
+/** `reportUrl`: where the report page is served; change messages link to it. */
+export function alertsForCycle(report: CycleReport, options: { readonly reportUrl?: string } = {}): Alert[] {
   const alerts: Alert[] = [];
   const gen = report.generation === undefined ? "" : ` (forecast generation ${report.generation})`;
   if (report.changes.length > 0 && report.outcome !== "failed" && report.outcome !== "aborted") {
@@ -43,7 +44,7 @@ export function alertsForCycle(report: CycleReport): Alert[] {
       alerts.push({
         kind: "rate_limit_changes",
         title: `TrendMaster ${verb} ${count} rate limit(s) in ${report.target}${report.dryRun ? " [dry run]" : ""}`,
-        body: `*TrendMaster ${verb} ${count} rate limit(s) in \`${report.target}\`*${gen}${report.dryRun ? " — DRY_RUN, nothing written" : ""}\n${rows.length > 0 ? `\`\`\`\n${changesTable(rows)}\n\`\`\`` : ""}${skipped}${report.historyRevision !== undefined ? `\nPrevious content: history revision ${report.historyRevision} (\`trendmaster rollback --to ${report.historyRevision}\`)` : ""}`,
+        body: `*TrendMaster ${verb} ${count} rate limit(s) in \`${report.target}\`*${gen}${report.dryRun ? " — DRY_RUN, nothing written" : ""}\n${rows.length > 0 ? `\`\`\`\n${changesTable(rows)}\n\`\`\`` : ""}${skipped}${report.historyRevision !== undefined ? `\nPrevious content: history revision ${report.historyRevision} (\`trendmaster rollback --to ${report.historyRevision}\`)` : ""}${options.reportUrl !== undefined ? `\n<${options.reportUrl}|Open the report>: each rule's traffic, forecast and limits` : ""}`,
       });
     }
   }

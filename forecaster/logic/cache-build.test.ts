@@ -22,6 +22,11 @@ describe("forecast cache ConfigMap", () => {
     expect(cm.metadata.annotations?.["trendmaster.io/generation"]).toBe("7");
   });
 
+  it("records where the cycle left each rule, for the report's counts", () => {
+    const cache = buildForecastCache({ generation: 7, generatedAt: "2026-11-26T12:00:00.000Z", source: "s", plans: [plan(1), { ...plan(2), state: "unmapped", target: 902 }] });
+    expect(Object.values(cache.rules).map((r) => r.state)).toEqual(["changed", "unmapped"]);
+  });
+
   it("fits 10,000 rules under the 1 MiB object limit, compressed, and reads back", () => {
     const plans = Array.from({ length: 10_000 }, (_, k) => plan(k));
     const cache = buildForecastCache({ generation: 1, generatedAt: "2026-11-26T12:00:00.000Z", source: "http://prometheus:9090/", plans });

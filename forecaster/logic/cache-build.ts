@@ -38,6 +38,8 @@ export function buildForecastCache(input: CacheInput): ForecastCache {
       confidence: plan.confidence ?? "low",
       explanation: rec === undefined || plan.reason === rec.explanation ? plan.reason : `${plan.reason}; ${rec.explanation}`,
       ...(rec?.peak ? { peak: { value: rec.peak.value, at: new Date(rec.peak.atMs).toISOString() } } : {}),
+      // The report counts rules by it; the webhook does not read it.
+      state: plan.state,
     };
   }
   return { generation: input.generation, generatedAt: input.generatedAt, source: input.source, model: modelSummary(input.plans), rules };

@@ -80,6 +80,7 @@ export const SETTINGS_SCHEMA = map({
     metrics: map({ port: INTEGER, maxRuleSeries: INTEGER, pushgatewayUrl: STRING }),
     effectiveness: map({ enabled: BOOLEAN, overLimitMetric: STRING, totalHitsMetric: STRING, keyLabels: LIST, windowHours: NUMBER }),
   }),
+  report: map({ url: STRING }),
   slack: map({ botTokenFile: BOTH_FILE, webhookUrlFile: BOTH_FILE, channels: LIST, apiUrl: STRING, timeoutMs: INTEGER, alerts: map(alertRoutes) }),
 });
 

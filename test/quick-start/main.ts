@@ -21,17 +21,16 @@ import { promisify } from "node:util";
 import yaml from "js-yaml";
 import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import { decodeForecastCache, type ForecastCache } from "../../ratelimit/forecast-cache.js";
-import { configFilesOfDocument } from "../../ratelimit/configmap.js";
 import { loadRateLimitConfig } from "../../ratelimit/loader.js";
-import { isLimitedRule, type LimitedRule } from "../../ratelimit/rule.js";
-import { trafficCsvFileName } from "../../forecaster/io/file-source.js";
+import { isLimitedRule } from "../../ratelimit/rule.js";
 import { createCertificateAuthority, issueCertificate } from "../stand-ins/kube-apiserver/certificates.js";
 import { startKubeApiStandIn } from "../stand-ins/kube-apiserver/index.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
-import { freeLoopbackPort, trafficGenerator } from "../support/prometheus-server.js";
+import { freeLoopbackPort } from "../support/prometheus-server.js";
 import { cliPath, repoRoot } from "../support/paths.js";
 import { runProcess } from "../support/run-process.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "../support/weekly-anchor.js";
+import { writeQuickStartTraffic } from "./traffic.js";
 
 const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
@@ -39,15 +38,6 @@ const NAMESPACE = "trendmaster";
 const FORECASTER_USER = `system:serviceaccount:${NAMESPACE}:${RELEASE}-forecaster`;
 const HISTORY_DAYS = 28;
 const STEP_SECONDS = 300;
-
-/** Typical traffic per rule, in requests per minute at the daily mean (before cycles, noise and spikes). */
-const TRAFFIC_PER_MINUTE: Readonly<Record<string, number>> = {
-  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/catalog": 700, // evening peaks beat the stale 900/minute limit
-  "PARTNER=CUSTOMER_ID_1/PATH=/api_v3/playback/start": 90,
-  "PARTNER=CUSTOMER_ID_2/PATH=/api_v3/epg/grid": 480,
-  "PARTNER=CUSTOMER_ID_2/PATH=/api_v2/user/profile": 120, // a 5000/minute limit protects nothing
-  PARTNER: 40,
-};
 
 const root = repoRoot();
 const work = join(root, ".cache", "quick-start");
@@ -100,12 +90,13 @@ async function main(): Promise<number> {
     // The stamp key ring, as the chart mounts it from a Secret into both containers.
     const stampKey = join(work, "stamp-key");
     await writeFile(stampKey, `${randomBytes(36).toString("base64")}\n`, { mode: 0o600 });
+    const forecasterPort = await freeLoopbackPort();
     await writeFile(
       settings,
       yaml.dump({
         webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] }, forecasterUsers: [FORECASTER_USER] },
         guardStamp: { keyFile: stampKey },
-        forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS },
+        forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS, metrics: { port: forecasterPort } },
       }),
     );
     const env = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NAMESPACE, TRENDMASTER_SETTINGS: settings, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", DRY_RUN: "false" };
@@ -117,7 +108,7 @@ async function main(): Promise<number> {
     // The recording always ends on the latest Thursday afternoon, so the demo says the same on any day.
     const trafficDir = join(work, "traffic");
     const recordedUntil = latestTimeOfWeek(started, THURSDAY_AFTERNOON);
-    const rules = await writeTraffic(example, trafficDir, recordedUntil);
+    const rules = await writeQuickStartTraffic(example, trafficDir, recordedUntil, { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS });
 
     say(`Running one recommendation cycle over ${rules.length} rules (${HISTORY_DAYS} days of ${STEP_SECONDS / 60}-minute traffic each, recorded up to ${new Date(recordedUntil).toISOString().slice(0, 16)}Z)...`);
     const cycleStarted = Date.now();
@@ -135,6 +126,20 @@ async function main(): Promise<number> {
     say("");
     say(`Cycle finished in ${cycleSeconds.toFixed(1)} s; the webhook guards ratelimit-config with generation ${cache.generation}'s bands.`);
     say(`kubeconfig: ${relative(process.cwd(), kubeconfig) || kubeconfig}`);
+
+    // The report, as a file (`trendmaster report`) and as the forecaster serves it (/report); the
+    // forecaster's SCHEDULE is once a year, so it only serves while the demo runs.
+    const reportFile = join(work, "report.html");
+    const report = await runProcess(process.execPath, [cliPath(), "report", "-o", reportFile, "--source-dir", trafficDir], { env });
+    if (report.code !== 0) {
+      process.stderr.write(report.stdout + report.stderr);
+      throw new Error(`trendmaster report exited ${report.code}`);
+    }
+    const forecaster = spawn(process.execPath, [cliPath(), "forecaster", "--source-dir", trafficDir], { env: { ...env, KUBECONFIG: forecasterKubeconfig, SCHEDULE: "0 0 1 1 *" }, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(forecaster);
+    const reportUrl = `http://127.0.0.1:${forecasterPort}/report`;
+    await waitForReport(reportUrl, forecaster);
+    say(`report: ${relative(process.cwd(), reportFile)} (open it in a browser), served at ${reportUrl}`);
     say("");
     say("Try a guarded edit: set a limit below its band and watch the webhook raise it (kubectl prints why):");
     say(`  KUBECONFIG=${relative(process.cwd(), kubeconfig)} ${relative(process.cwd(), kubectl)} edit configmap ratelimit-config -n istio-system`);
@@ -146,6 +151,7 @@ async function main(): Promise<number> {
     say("  npx trendmaster history                                                  # the revisions kept before each change");
     say(`  npx trendmaster run --once --dry-run --source-dir ${relative(process.cwd(), trafficDir)}   # what the next cycle would change`);
     say("  npx trendmaster rollback                                                 # restore the previous revision, byte for byte");
+    say(`  npx trendmaster report -o report.html --source-dir ${relative(process.cwd(), trafficDir)}   # the report page again, after your changes`);
     if (exitAfterCycle) return 0;
     say("\nServing until Ctrl-C.");
     await new Promise<void>((resolve) => {
@@ -174,25 +180,6 @@ async function renderWebhookConfigurations(helm: string, caBundle: string): Prom
     mutating: documents.filter((d) => d.kind === "MutatingWebhookConfiguration").map((d) => withCa(d as V1MutatingWebhookConfiguration)),
     validating: documents.filter((d) => d.kind === "ValidatingWebhookConfiguration").map((d) => withCa(d as V1ValidatingWebhookConfiguration)),
   };
-}
-
-/** One CSV per limited rule: requests per 5-minute step up to endMs, daily and weekly cycles, noise and short bursts. */
-async function writeTraffic(example: string, dir: string, endMs: number): Promise<LimitedRule[]> {
-  await mkdir(dir, { recursive: true });
-  const loaded = loadRateLimitConfig(configFilesOfDocument("ratelimit-config.yaml", await readFile(example, "utf8")));
-  const rules = loaded.rules.filter(isLimitedRule);
-  const stepMs = STEP_SECONDS * 1000;
-  const points = (HISTORY_DAYS * 86_400) / STEP_SECONDS;
-  const startMs = endMs - points * stepMs;
-  for (const [index, rule] of rules.entries()) {
-    const perMinute = TRAFFIC_PER_MINUTE[rule.label] ?? 50;
-    // About one short burst a week, up to 3x: an API partner's incident, not a storm.
-    const next = trafficGenerator({ seed: 1000 + index, startMs, stepSeconds: STEP_SECONDS, meanPerStep: perMinute * (STEP_SECONDS / 60), spikeProbability: 0.0005, maxSpikeFactor: 3 });
-    const lines = ["timestamp,value"];
-    for (let k = 0; k < points; k++) lines.push(`${(startMs + k * stepMs) / 1000},${next()}`);
-    await writeFile(join(dir, trafficCsvFileName(rule.fullKey)), lines.join("\n") + "\n");
-  }
-  return rules;
 }
 
 function recommendationTable(cache: ForecastCache, data: Record<string, string>): string {
@@ -237,6 +224,18 @@ async function waitForReady(port: number, caFile: string, child: ChildProcess): 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error("trendmaster webhook was not ready within 20 s");
+}
+
+/** Poll the forecaster's /report until it answers 200 (it builds the page on the first request). */
+async function waitForReport(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`trendmaster forecaster exited ${child.exitCode} before serving ${url}`);
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within 30 s`);
 }
 
 if (!existsSync(cliPath())) {

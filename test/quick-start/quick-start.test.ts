@@ -69,5 +69,9 @@ describeIf("quick start (npm start)", () => {
     for (const line of whyLines(readme)) expect(explanations).toContain(line);
     expect(result.stdout).toContain("KUBECONFIG=.cache/quick-start/kubeconfig .cache/bin/kubectl edit configmap ratelimit-config -n istio-system");
     expect(existsSync(join(repoRoot(), ".cache", "quick-start", "kubeconfig"))).toBe(true);
+    // The report: written by `trendmaster report`, and printed only once the forecaster answered 200 at /report.
+    expect(result.stdout).toMatch(/^report: \.cache\/quick-start\/report\.html \(open it in a browser\), served at http:\/\/127\.0\.0\.1:\d+\/report$/m);
+    const page = readFileSync(join(repoRoot(), ".cache", "quick-start", "report.html"), "utf8");
+    for (const label of rows.map((r) => r.split(/\s{2,}/)[0] as string)) expect(page).toContain(`>${label}</a>`);
   }, 120_000);
 });
