@@ -14,6 +14,7 @@ import { compileQueryTemplate, isQueryPresetName, type QueryPresetName, type Que
 import { DEFAULT_PROMETHEUS_SETTINGS, RedactedSecret, validatePrometheusSettings, type PrometheusSourceSettings } from "./io/prometheus-settings.js";
 import type { AlertRoute, SlackSettings } from "./io/slack.js";
 import { describe, parseBoolean, SectionReader } from "./settings-reader.js";
+import { GITOPS_SETTING_KEYS, readOutputSettings, type OutputSettings } from "./gitops/settings.js";
 
 export const DEFAULT_SETTINGS_FILE = "/etc/trendmaster/settings.yaml";
 export const DEFAULT_SCHEDULE = "0 */6 * * *";
@@ -71,6 +72,8 @@ export interface ForecasterConfig {
   /** Who writes, for history revisions: `trendmaster-forecaster <pod>`. */
   readonly writer: string;
   readonly settingsFile: string;
+  /** Where cycles write (`gitops.outputMode`) and the Git write-back settings. */
+  readonly output: OutputSettings;
 }
 
 export interface ConfigInputs {
@@ -78,7 +81,7 @@ export interface ConfigInputs {
   /** A file's text, or undefined when it does not exist. */
   readonly readText: (path: string) => string | undefined;
   /** Command-line choices that win over the environment. */
-  readonly overrides?: { readonly dryRun?: boolean; readonly sourceDir?: string };
+  readonly overrides?: { readonly dryRun?: boolean; readonly sourceDir?: string; readonly outputMode?: string };
   /** Cores available, for the default worker count. */
   readonly cores?: number;
   /** false for `history` and `rollback`: no traffic source is needed, PROMETHEUS_URL is not required. */
@@ -138,7 +141,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   } else if (env.TRENDMASTER_SETTINGS) {
     problems.push(`TRENDMASTER_SETTINGS: '${settingsFile}' does not exist`);
   }
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "forecaster", "slack"]);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "forecaster", "slack", "gitops"]);
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);
   const ratelimitConfig = {
@@ -207,11 +210,13 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
 
   const slack = slackSettings(top.section("slack", ["botTokenFile", "webhookUrlFile", "channels", "apiUrl", "timeoutMs", "alerts"]), problems, inputs.readText);
 
+  const output = readOutputSettings(top.section("gitops", GITOPS_SETTING_KEYS), inputs.readText, ratelimitConfig.name, inputs.overrides?.outputMode);
+
   if (problems.length > 0) return { ok: false, problems };
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
-    ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
+    ...(slack ? { slack } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile, output,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -24,6 +24,8 @@ import { silentNotifier, SlackNotifier, type Notifier } from "./io/slack.js";
 import type { TrafficSource } from "./io/traffic-source.js";
 import { systemAlert } from "./logic/alerts.js";
 import { isCycleFailure, summarizeCycle, type CycleReport } from "./logic/cycle-report.js";
+import type { GitWriteBack } from "./gitops/cycle-step.js";
+import { gitWriteBackOf } from "./gitops/connect.js";
 
 /** Exit code of `run --once` when another forecaster holds the Lease (EX_TEMPFAIL: try again later). */
 export const EXIT_LEASE_HELD = 75;
@@ -50,6 +52,7 @@ export interface RuntimeParts {
   readonly log?: Logger | CycleLog;
   readonly effectiveness?: EffectivenessSource;
   readonly metrics?: ForecasterMetrics;
+  readonly gitWriteBack?: GitWriteBack;
 }
 
 export function loadKubeConfig(config: ForecasterConfig): KubeConfig {
@@ -77,6 +80,7 @@ export function cycleSettingsOf(config: ForecasterConfig): CycleSettings {
     writer: config.writer,
     effectivenessWindowSeconds: config.effectiveness.windowHours * 3600,
     fetchChunkRules: config.fetchChunkRules,
+    outputMode: config.output.outputMode,
   };
 }
 
@@ -109,7 +113,9 @@ export async function createRuntime(config: ForecasterConfig, parts: RuntimePart
   const notifier = parts.notifier ?? (config.slack ? new SlackNotifier(config.slack) : silentNotifier);
   const metrics = parts.metrics ?? new ForecasterMetrics(config.metrics.maxRuleSeries);
   const lock = new StoreLeaseLock(leases, config.lease, clock, (error) => log.warn({ error: error.message }, "Lease renewal failed"));
-  const deps: CycleDeps = { configMaps, traffic, forecaster, notifier, clock, log, ...(effectiveness ? { effectiveness } : {}) };
+  const gitops = config.output.gitops;
+  const gitWriteBack = parts.gitWriteBack ?? (gitops ? gitWriteBackOf(gitops, clock) : undefined);
+  const deps: CycleDeps = { configMaps, traffic, forecaster, notifier, clock, log, ...(effectiveness ? { effectiveness } : {}), ...(gitWriteBack ? { gitWriteBack } : {}) };
   return {
     config,
     deps,

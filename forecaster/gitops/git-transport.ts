@@ -50,6 +50,10 @@ export interface Checkout {
   fetchBranch(branch: string): Promise<string | undefined>;
   /** Author of a fetched commit. */
   authorOf(commit: string): Promise<GitIdentity & { readonly message: string }>;
+  /** The first parent of a fetched commit (undefined for a root commit). */
+  parentOf(commit: string): Promise<string | undefined>;
+  /** Deletes the remote `branch` (only ever TrendMaster's own). */
+  deleteBranch(branch: string): Promise<void>;
   /** A commit on `parent` whose tree differs from it only in `path`. */
   commitFile(change: { parent: string; path: string; text: string; message: string; author: GitIdentity; timestampSeconds: number }): Promise<string>;
   /** Points the remote `branch` at `commit`; `force` only for TrendMaster's own branch. */
@@ -106,6 +110,17 @@ export async function openCheckout(remote: GitRemoteOptions, branch: string): Pr
     async authorOf(commit) {
       const { commit: c } = await git.readCommit({ ...common, oid: commit });
       return { name: c.author.name, email: c.author.email, message: c.message };
+    },
+    async parentOf(commit) {
+      const { commit: c } = await git.readCommit({ ...common, oid: commit });
+      return c.parent[0];
+    },
+    async deleteBranch(name) {
+      try {
+        await git.push({ ...common, http: remote.http, url: remote.url, ref: name, remoteRef: `refs/heads/${name}`, delete: true, onAuth });
+      } catch (error) {
+        throw transportError(error, remote, `deleting branch '${name}' of`);
+      }
     },
     async commitFile({ parent, path, text, message, author, timestampSeconds }) {
       const { commit } = await git.readCommit({ ...common, oid: parent });
