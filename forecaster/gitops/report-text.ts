@@ -15,7 +15,7 @@ export function summarizeGitStep(git: GitStepResult): string {
 export function formatGitStep(git: GitStepResult, diffPrintedAlready: boolean): string[] {
   const lines = [summarizeGitStep(git)];
   if (git.drift.length > 0) lines.push(`Git and the cluster differ (${git.drift.length}; recommendations follow the live config):`, ...git.drift.slice(0, 50).map((d) => `  ${describeDrift(d)}`));
-  if (git.commitMessage !== undefined) lines.push("", "commit it would make:", ...git.commitMessage.trimEnd().split("\n").map((l) => `    ${l}`));
+  if (git.commitMessage !== undefined) lines.push("", "commit it would make:", ...git.commitMessage.trimEnd().split("\n").map((l) => (l === "" ? "" : `    ${l}`)));
   if (!diffPrintedAlready && git.diff !== "") lines.push("", git.diff.trimEnd());
   return lines;
 }
