@@ -174,6 +174,7 @@ export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?
     accuracy: progress.accuracy,
     throttledShare: progress.throttledShare,
     ...(progress.gitops ? { gitops: progress.gitops } : {}),
+    ...(settings.outputMode === "git" || settings.outputMode === "both" ? { outputMode: settings.outputMode } : {}),
   };
   await sendAlerts(deps, report);
   const level = outcome === "failed" || outcome === "aborted" ? "error" : "info";

@@ -59,6 +59,8 @@ export interface CycleReport {
   readonly throttledShare: readonly RuleMeasure[];
   /** The Git write-back (output modes `git` and `both`). */
   readonly gitops?: GitStepResult;
+  /** Set when not `cluster`: in `git` mode `applied` and `diff` are those of the file in Git. */
+  readonly outputMode?: "git" | "both";
 }
 
 export function isCycleFailure(report: CycleReport): boolean {

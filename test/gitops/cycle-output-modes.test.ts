@@ -66,7 +66,7 @@ async function setup(repo: string, path = PATH) {
 
 describe("cycle output modes", () => {
   it("git: pushes the branch and opens the request; ratelimit-config and its history are not written, the cache is", async () => {
-    const { store, deps } = await setup("mode-git");
+    const { store, deps, notifier } = await setup("mode-git");
     const report = await runCycle(deps, testCycleSettings({ outputMode: "git" }));
     expect(report.errors).toEqual([]);
     expect(report.outcome).toBe("applied");
@@ -79,6 +79,10 @@ describe("cycle output modes", () => {
     const cache = decodeForecastCache({ ...(cached?.data ? { data: cached.data } : {}), ...(cached?.binaryData ? { binaryData: cached.binaryData } : {}) });
     const band = cache.rules["edge-ratelimit.PARTNER_acme"]?.band;
     expect(band && band.min <= 1500 && 1500 <= band.max).toBe(true);
+    const number = report.gitops?.request?.number as number;
+    expect(notifier.alerts.filter((a) => a.kind === "rate_limit_changes").map((a) => a.title)).toEqual([
+      `TrendMaster proposed 1 rate limit change(s) for istio-system/ratelimit-config in Git: pull request #${number} (https://github.example/platform/mode-git/pull/${number})`,
+    ]);
   });
 
   it("both: writes Git and ratelimit-config", async () => {
