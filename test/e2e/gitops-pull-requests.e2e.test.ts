@@ -66,7 +66,9 @@ describeWithSystem(`GitOps write-back${missing === undefined ? "" : ` (SKIPPED: 
   const pulls = () => github.pulls.get("platform/charts") ?? [];
 
   beforeAll(async () => {
-    system = await startTrendMasterSystem({ partners: [{ partner: "acme", meanPerStep: 500 }], config: CONFIG });
+    // The chart in git mode: the forecaster's service account may only read ratelimit-config.
+    const chart = { setString: { "gitops.outputMode": "git", "gitops.repositoryUrl": "https://git.example/platform/charts.git", "gitops.path": MANIFEST_PATH, "gitops.tokenSecret.name": "trendmaster-gitops" } };
+    system = await startTrendMasterSystem({ partners: [{ partner: "acme", meanPerStep: 500 }], config: CONFIG, chart });
     git = await startGitServer({ user: "x-access-token", password: TOKEN });
     github = await startGitHubPullsApiStandIn({ token: TOKEN, branchExists: async (_repository, branch) => (await git.refs("charts")).has(`refs/heads/${branch}`) });
     work = await mkdtemp(join(tmpdir(), "trendmaster-gitops-e2e-"));
@@ -109,6 +111,13 @@ describeWithSystem(`GitOps write-back${missing === undefined ? "" : ` (SKIPPED: 
       await rm(dir, { recursive: true, force: true });
     }
   }
+
+  it("in git mode the chart lets the forecaster read ratelimit-config, not change it", async () => {
+    const ask = async (verb: string) => (await system.kubectl("forecaster", ["auth", "can-i", verb, "configmaps/ratelimit-config", "-n", "istio-system"])).stdout.trim();
+    expect(await ask("get")).toBe("yes");
+    expect(await ask("update")).toBe("no");
+    expect(await ask("patch")).toBe("no");
+  });
 
   it("--dry-run prints the commit it would make and pushes nothing", async () => {
     const refs = await git.refs("charts");
