@@ -69,7 +69,7 @@ describe("editConfigInFile", () => {
   it("finds the ConfigMap by name when the file holds several", () => {
     const text = fixture("configmap-manifest.yaml");
     const two = `${text}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  config.yaml: |\n    domain: other\n    descriptors: []\n`;
-    expect(locateConfig("m.yaml", two, { format: "configmap" })).toEqual({ ok: false, problem: `m.yaml: 2 ConfigMaps have data."config.yaml" (ratelimit-config, other): set the ConfigMap name` });
+    expect(locateConfig("m.yaml", two, { format: "configmap" })).toEqual({ ok: false, kind: "invalid", problem: `m.yaml: 2 ConfigMaps have data."config.yaml" (ratelimit-config, other): set the ConfigMap name` });
     const result = editConfigInFile("m.yaml", two, { format: "configmap", configMapName: "ratelimit-config" }, new Map([[ACME, 1300]]));
     if (!result.ok) throw new Error(result.problem);
     expect(result.text).toBe(two.replace("requests_per_unit: 1200", "requests_per_unit: 1300"));
@@ -77,6 +77,15 @@ describe("editConfigInFile", () => {
 });
 
 describe("bad input is named", () => {
+  it.each<[string, ConfigLocationSpec, string]>([
+    ["a key path that is not there", { format: "helm-block", keyPath: "ratelimit.rules" }, "not-found"],
+    ["a manifest without the ConfigMap", { format: "configmap", configMapName: "other" }, "not-found"],
+    ["a key path holding the wrong form", { format: "helm-block", keyPath: "ratelimit.redis" }, "invalid"],
+  ])("tells %s apart", (_name, spec, kind) => {
+    const result = readConfigInFile("values-block.yaml", fixture("values-block.yaml"), spec);
+    expect(result.ok || result.kind).toBe(kind);
+  });
+
   it.each<[string, string, string, ConfigLocationSpec, string]>([
     ["a key path that is not there", "values-block.yaml", fixture("values-block.yaml"), { format: "helm-block", keyPath: "ratelimit.rules" }, "values-block.yaml: key path ratelimit.rules: key 'rules' not found under ratelimit"],
     ["a key path through a scalar", "values-block.yaml", fixture("values-block.yaml"), { format: "helm-block", keyPath: "replicaCount.config" }, "values-block.yaml: key path replicaCount.config: replicaCount is not a mapping, so it has no key 'config'"],
@@ -102,7 +111,7 @@ describe("bad input is named", () => {
     const lineAlone = Number(/yaml: line (\d+)/.exec(alone.errors[0]?.message ?? "")?.[1]);
     expect(lineAlone).toBeGreaterThan(0);
     const result = readConfigInFile("m.yaml", text, { format: "configmap" });
-    expect(result).toEqual({ ok: false, problem: `m.yaml at ConfigMap ratelimit-config data."config.yaml" (line 21): the config does not load as the ratelimit service would load it: config.yaml: error loading config file: yaml: line ${lineAlone + 21}: missed comma between flow collection entries` });
+    expect(result).toEqual({ ok: false, kind: "invalid", problem: `m.yaml at ConfigMap ratelimit-config data."config.yaml" (line 21): the config does not load as the ratelimit service would load it: config.yaml: error loading config file: yaml: line ${lineAlone + 21}: missed comma between flow collection entries` });
   });
 });
 

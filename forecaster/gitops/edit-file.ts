@@ -10,28 +10,28 @@ import { setRequestsPerUnit } from "../../ratelimit/edit.js";
 import { loadRateLimitConfig, type LoadOptions } from "../../ratelimit/loader.js";
 import { isLimitedRule, type LimitedRule, type RateLimitRule } from "../../ratelimit/rule.js";
 import type { AppliedLimit, SkippedLimit } from "../logic/limit-edit.js";
-import { documentRanges, locateConfig, parseKeyPath, spliceWindow, type ConfigLocationSpec, type ConfigWindow } from "./locate.js";
+import { documentRanges, locateConfig, parseKeyPath, spliceWindow, type ConfigLocationSpec, type ConfigWindow, type LocateFailure } from "./locate.js";
 
 export type ReadConfigResult =
   | { readonly ok: true; readonly window: ConfigWindow; readonly rules: readonly RateLimitRule[] }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly kind: LocateFailure; readonly problem: string };
 
 /** The rules of the config in the file, or why they cannot be read. */
 export function readConfigInFile(path: string, text: string, spec: ConfigLocationSpec, options: Pick<LoadOptions, "mergeDomains"> = {}): ReadConfigResult {
   const located = locateConfig(path, text, spec);
   if (!located.ok) return located;
   const loaded = loadRateLimitConfig([located.window.file], options);
-  if (!loaded.ok) return { ok: false, problem: `${located.window.where}: the config does not load as the ratelimit service would load it: ${loaded.errors.map((e) => e.message).join("; ")}` };
+  if (!loaded.ok) return { ok: false, kind: "invalid", problem: `${located.window.where}: the config does not load as the ratelimit service would load it: ${loaded.errors.map((e) => e.message).join("; ")}` };
   const independent = independentRead(text, spec, located.window.file.name, options);
-  if (typeof independent === "string") return { ok: false, problem: `${located.window.where}: ${independent}` };
+  if (typeof independent === "string") return { ok: false, kind: "invalid", problem: `${located.window.where}: ${independent}` };
   const mismatch = sameRules(loaded.rules, independent);
-  if (mismatch !== undefined) return { ok: false, problem: `${located.window.where}: the config reads differently through a full YAML parser (${mismatch}); TrendMaster does not edit it` };
+  if (mismatch !== undefined) return { ok: false, kind: "invalid", problem: `${located.window.where}: the config reads differently through a full YAML parser (${mismatch}); TrendMaster does not edit it` };
   return { ok: true, window: located.window, rules: loaded.rules };
 }
 
 export type FileEditResult =
   | { readonly ok: true; readonly text: string; readonly applied: readonly AppliedLimit[]; readonly skipped: readonly SkippedLimit[] }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly kind: LocateFailure; readonly problem: string };
 
 /**
  * Sets `requests_per_unit` of the given rules (full key → value) in the file's config. Rules not
@@ -56,7 +56,7 @@ export function editConfigInFile(path: string, text: string, spec: ConfigLocatio
   const applied = edit.applied.map((fullKey) => ({ fullKey, from: (limited.get(fullKey) as LimitedRule).rateLimit.requestsPerUnit, to: wanted.get(fullKey) as number }));
   const problem = verifyFileEdit(path, newText, spec, read.rules, applied, options);
   // Never hand back a file we cannot prove holds exactly the intended numbers.
-  if (problem !== undefined) return { ok: false, problem: `${read.window.where}: edit not verified: ${problem}` };
+  if (problem !== undefined) return { ok: false, kind: "invalid", problem: `${read.window.where}: edit not verified: ${problem}` };
   return { ok: true, text: newText, applied: applied.sort((a, b) => (a.fullKey < b.fullKey ? -1 : 1)), skipped };
 }
 

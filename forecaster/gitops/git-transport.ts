@@ -181,7 +181,9 @@ function redactToken(text: string, token: string | undefined): string {
 }
 
 /** Network codes that mean the server was never reached (or stopped answering). */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN"]);
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+/** TLS codes that mean the server answered with a certificate we do not trust. */
+const UNTRUSTED = new Set(["CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "ERR_TLS_CERT_ALTNAME_INVALID"]);
 
 /** One wording per failure; the token is cut out of anything a server or library echoed. */
 export function transportError(error: unknown, remote: Pick<GitRemoteOptions, "url" | "token">, doing: string): GitTransportError {
@@ -200,5 +202,6 @@ export function transportError(error: unknown, remote: Pick<GitRemoteOptions, "u
   if (error instanceof Errors.GitPushError) return new GitTransportError("push-rejected", `${doing} ${remote.url} rejected: ${redact(e.message)}`);
   if (error instanceof Errors.NotFoundError) return new GitTransportError("not-found", `${doing} ${remote.url} failed: ${redact(e.message)}`);
   if (code !== undefined && UNREACHABLE.has(code)) return new GitTransportError("unreachable", `${doing} ${remote.url} failed: repository unreachable (${code})`);
+  if (code !== undefined && UNTRUSTED.has(code)) return new GitTransportError("unreachable", `${doing} ${remote.url} failed: the server's TLS certificate is not trusted (${code}): give its CA in gitops.caFile`);
   return new GitTransportError("git-error", `${doing} ${remote.url} failed: ${redact(e.message ?? String(error))}`);
 }

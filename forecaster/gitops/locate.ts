@@ -39,7 +39,10 @@ export interface ConfigWindow {
   readonly where: string;
 }
 
-export type LocateResult = { readonly ok: true; readonly window: ConfigWindow } | { readonly ok: false; readonly problem: string };
+/** `not-found`: the key path or the ConfigMap is not in the file; `invalid`: it is, in a form TrendMaster cannot read. */
+export type LocateFailure = "not-found" | "invalid";
+
+export type LocateResult = { readonly ok: true; readonly window: ConfigWindow } | { readonly ok: false; readonly kind: LocateFailure; readonly problem: string };
 
 /** `a.b."c.d"` → `["a", "b", "c.d"]`; undefined when malformed. */
 export function parseKeyPath(keyPath: string): string[] | undefined {
@@ -79,15 +82,15 @@ export function locateConfig(path: string, text: string, spec: ConfigLocationSpe
   const doc = parseDocument(path, text, 0, text.length);
   if ("problem" in doc) return fail(doc.problem);
   const found = walk(doc.root, segments);
-  if ("problem" in found) return fail(`${path}: key path ${spec.keyPath}: ${found.problem}`);
+  if ("problem" in found) return fail(`${path}: key path ${spec.keyPath}: ${found.problem}`, "not-found");
   const where = `${path} at ${spec.keyPath} (line ${lineOf(text, found.node.start + doc.base)})`;
   const name = segments[segments.length - 1] as string;
   if (spec.format === "helm-block") return blockScalarWindow(text, found.node, doc.base, name, where);
   return structuredWindow(text, found.node, found.parent, doc.base, spec, where);
 }
 
-function fail(problem: string): LocateResult {
-  return { ok: false, problem };
+function fail(problem: string, kind: LocateFailure = "invalid"): LocateResult {
+  return { ok: false, kind, problem };
 }
 
 function baseName(path: string): string {
@@ -177,7 +180,7 @@ function locateInManifest(path: string, text: string, spec: ConfigLocationSpec):
     if (value !== undefined) candidates.push({ value, base: doc.base, name });
   }
   const named = spec.configMapName === undefined ? "" : ` named '${spec.configMapName}'`;
-  if (candidates.length === 0) return fail(`${path}: no ConfigMap${named} with data."${dataKey}" in the file`);
+  if (candidates.length === 0) return fail(`${path}: no ConfigMap${named} with data."${dataKey}" in the file`, "not-found");
   if (candidates.length > 1) return fail(`${path}: ${candidates.length} ConfigMaps have data."${dataKey}" (${candidates.map((c) => c.name ?? "?").join(", ")}): set the ConfigMap name`);
   const only = candidates[0] as { value: SourceNode; base: number; name: string | undefined };
   const where = `${path} at ConfigMap ${only.name ?? "?"} data."${dataKey}" (line ${lineOf(text, only.value.start + only.base)})`;

@@ -137,7 +137,7 @@ async function prepareOnCheckout(deps: WriteBackDeps, target: GitTarget, input: 
   if (baseText === undefined) throw new WriteBackError("path-not-found", `${target.path} not found in ${at}`);
   const options = { mergeDomains: input.mergeDomains };
   const read = readConfigInFile(target.path, baseText, target.location, options);
-  if (!read.ok) throw new WriteBackError(/not found|no ConfigMap|is not a mapping|not a dotted/.test(read.problem) ? "path-not-found" : "config-invalid", `${read.problem} (in ${at})`);
+  if (!read.ok) throw new WriteBackError(read.kind === "not-found" ? "path-not-found" : "config-invalid", `${read.problem} (in ${at})`);
   const drift = configDrift(read.rules, input.liveRules);
   const edit = editConfigInFile(target.path, baseText, target.location, input.plan.changes, options);
   if (!edit.ok) throw new WriteBackError("config-invalid", `${edit.problem} (in ${at})`);

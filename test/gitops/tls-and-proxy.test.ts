@@ -86,7 +86,7 @@ describe("custom CA and HTTPS proxy", () => {
   it("without the CA the server is refused as untrusted, with it the clone works", async () => {
     const error = await remoteBranches(remote({})).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(GitTransportError);
-    expect((error as GitTransportError).message).toMatch(/^reading the branches of https:\/\/localhost:\d+\/charts\.git failed: repository unreachable \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
+    expect((error as GitTransportError).message).toMatch(/^reading the branches of https:\/\/localhost:\d+\/charts\.git failed: the server's TLS certificate is not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\): give its CA in gitops\.caFile$/);
     const checkout = await openCheckout(remote({ ca }), "main");
     try {
       expect(await checkout.readFile(checkout.baseCommit, "values.yaml")).toContain("domain: d");

@@ -167,6 +167,8 @@ function bridge(req: IncomingMessage, res: ServerResponse, root: string, user: s
     let headersDone = false;
     let status = 200;
     child.on("error", reject);
+    // A backend that exits before reading the whole body (a refused request) must not crash the bridge.
+    child.stdin.on("error", () => {});
     child.stderr.resume();
     child.stdout.on("data", (chunk: Buffer) => {
       if (headersDone) {
