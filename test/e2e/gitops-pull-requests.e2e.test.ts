@@ -30,6 +30,7 @@ descriptors:
     rate_limit: {unit: minute, requests_per_unit: 5000}
 `;
 const MANIFEST_PATH = "clusters/prd1/istio-system/ratelimit-config.yaml";
+const BROKEN_PATH = "clusters/stg1/istio-system/ratelimit-config.yaml";
 const MANIFEST = `# Synced by Argo CD (Application istio-ratelimit-prd1).\n${configMapManifest("istio-system", "ratelimit-config", CONFIG)}`;
 const TOKEN = "ghp_e2e-token-never-printed-41c9";
 const STEP = 300;
@@ -60,8 +61,24 @@ describeWithSystem(`GitOps write-back${missing === undefined ? "" : ` (SKIPPED: 
   let git: GitServer;
   let github: GitHubPullsApiStandIn;
   let work: string;
-  const settingsFile = (): string => join(work, "settings-gitops.yaml");
-  const run = (args: readonly string[], traffic: string) => system.runForecasterOnce(["--source-dir", join(work, traffic), ...args], { TRENDMASTER_SETTINGS: settingsFile() });
+  const settingsFile = (variant = "settings-gitops"): string => join(work, `${variant}.yaml`);
+  const run = (args: readonly string[], traffic: string, variant?: string) => system.runForecasterOnce(["--source-dir", join(work, traffic), ...args], { TRENDMASTER_SETTINGS: settingsFile(variant) });
+  /** The settings file with the gitops section for `repositoryUrl` and `path`. */
+  const writeSettings = async (variant: string, repositoryUrl: string, path: string): Promise<void> => {
+    const base = await readFile(join(system.work, "settings.yaml"), "utf8");
+    await writeFile(settingsFile(variant), `${base}gitops:
+  outputMode: cluster
+  repositoryUrl: ${repositoryUrl}
+  baseBranch: main
+  path: ${path}
+  format: configmap
+  provider: github
+  apiUrl: ${github.apiUrl}
+  project: platform/charts
+  tokenFile: ${join(work, "token")}
+  author: {name: TrendMaster, email: trendmaster@example.com}
+`);
+  };
   const live = async () => system.storedConfig();
   const pulls = () => github.pulls.get("platform/charts") ?? [];
 
@@ -72,21 +89,17 @@ describeWithSystem(`GitOps write-back${missing === undefined ? "" : ` (SKIPPED: 
     git = await startGitServer({ user: "x-access-token", password: TOKEN });
     github = await startGitHubPullsApiStandIn({ token: TOKEN, branchExists: async (_repository, branch) => (await git.refs("charts")).has(`refs/heads/${branch}`) });
     work = await mkdtemp(join(tmpdir(), "trendmaster-gitops-e2e-"));
-    await git.createRepository("charts", { [MANIFEST_PATH]: MANIFEST, "clusters/prd1/istio-system/kustomization.yaml": "resources:\n  - ratelimit-config.yaml\n" }, { extraCommits: 2 });
+    await git.createRepository("charts", {
+      [MANIFEST_PATH]: MANIFEST,
+      // The same manifest with a unit the ratelimit service does not know.
+      [BROKEN_PATH]: MANIFEST.replace("unit: minute", "unit: fortnight"),
+      "clusters/prd1/istio-system/kustomization.yaml": "resources:\n  - ratelimit-config.yaml\n",
+    }, { extraCommits: 2 });
     await writeFile(join(work, "token"), TOKEN);
-    const base = await readFile(join(system.work, "settings.yaml"), "utf8");
-    await writeFile(settingsFile(), `${base}gitops:
-  outputMode: cluster
-  repositoryUrl: ${git.urlOf("charts")}
-  baseBranch: main
-  path: ${MANIFEST_PATH}
-  format: configmap
-  provider: github
-  apiUrl: ${github.apiUrl}
-  project: platform/charts
-  tokenFile: ${join(work, "token")}
-  author: {name: TrendMaster, email: trendmaster@example.com}
-`);
+    await writeSettings("settings-gitops", git.urlOf("charts"), MANIFEST_PATH);
+    await writeSettings("unreachable", "http://127.0.0.1:9/platform/charts.git", MANIFEST_PATH);
+    await writeSettings("missing-path", git.urlOf("charts"), "clusters/prd9/istio-system/ratelimit-config.yaml");
+    await writeSettings("broken-copy", git.urlOf("charts"), BROKEN_PATH);
     await writeTraffic(join(work, "traffic-1"), 1);
     await writeTraffic(join(work, "traffic-2"), 1.6);
   }, 90_000);
@@ -182,24 +195,55 @@ describeWithSystem(`GitOps write-back${missing === undefined ? "" : ` (SKIPPED: 
     for (const a of report2.applied) expect(synced.text).toMatch(new RegExp(`requests_per_unit: ${a.to}\\b`));
   }, 180_000);
 
-  it("a fault (the token refused) exits 1, alerts system_errors, and changes nothing anywhere", async () => {
-    await writeFile(join(work, "token"), "ghp_revoked");
+  // Each fault of a cycle, through the real process: exit 1, the fault named in the report and in a
+  // system_errors alert, and the repository, the pull request, ratelimit-config and the cache as they were.
+  // They follow the cycles above: the pull request, TrendMaster's branch and the cache exist.
+  // The last column: pushes the Git server received (the rejected one; TrendMaster's branch pushed, then put back).
+  const FAULTS: Array<[string, string, () => Promise<() => Promise<void>>, string | undefined, number]> = [
+    ["the token refused", "Git authentication refused", async () => {
+      await writeFile(join(work, "token"), "ghp_revoked");
+      return () => writeFile(join(work, "token"), TOKEN);
+    }, undefined, 0],
+    ["the repository unreachable", "Git repository unreachable", async () => async () => {}, "unreachable", 0],
+    ["the path not in the repository", "config not found in Git", async () => async () => {}, "missing-path", 0],
+    ["the Git copy invalid for the loader", "Git copy of the config is invalid", async () => async () => {}, "broken-copy", 0],
+    ["the push rejected", "Git push rejected", async () => {
+      await git.refusePushes("charts", "branch protection: trendmaster/* is locked");
+      return () => git.refusePushes("charts", undefined);
+    }, undefined, 1],
+    ["the pull request API failing after the push", "pull request API error", async () => {
+      github.failNext(502, "Server Error", "PATCH");
+      return async () => {};
+    }, undefined, 2],
+  ];
+
+  it.each(FAULTS)("a fault (%s) exits 1, alerts system_errors, and changes nothing anywhere", async (_name, words, inject, variant, pushes) => {
+    const receivePacks = (): number => git.requests.filter((r) => r.startsWith("POST /charts.git/git-receive-pack ")).length;
+    const pushesBefore = receivePacks();
+    const refs = await git.refs("charts");
+    const pullsBefore = JSON.stringify(pulls());
+    const before = await live();
+    const cacheBefore = await system.forecastCache();
+    const alertsBefore = system.slack.messages.length;
+    const undo = await inject();
+    let result;
     try {
-      const refs = await git.refs("charts");
-      const pullsBefore = JSON.stringify(pulls());
-      const before = await live();
-      const alertsBefore = system.slack.messages.length;
-      const result = await run(["--output-mode", "git"], "traffic-1");
-      expect(result.code).toBe(1);
-      expect(result.stdout).toContain("Git authentication refused");
-      expect(result.stdout + result.stderr).not.toContain("ghp_revoked");
-      expect(await git.refs("charts")).toEqual(refs);
-      expect(JSON.stringify(pulls())).toBe(pullsBefore);
-      expect((await live()).resourceVersion).toBe(before.resourceVersion);
-      const alerts = system.slack.messages.slice(alertsBefore);
-      expect(alerts.some((m) => m.channel === "#oncall" && m.body.includes("Git authentication refused"))).toBe(true);
+      // traffic-1 again: its numbers differ from what the branch holds now, so a push is due.
+      result = await run(["--output-mode", "git"], "traffic-1", variant);
     } finally {
-      await writeFile(join(work, "token"), TOKEN);
+      await undo();
     }
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(words);
+    expect(result.stdout).toContain("nothing written");
+    expect(result.stdout + result.stderr).not.toContain("ghp_revoked");
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    expect(await git.refs("charts")).toEqual(refs);
+    expect(receivePacks() - pushesBefore).toBe(pushes);
+    expect(JSON.stringify(pulls())).toBe(pullsBefore);
+    expect((await live()).resourceVersion).toBe(before.resourceVersion);
+    expect((await system.forecastCache()).generation).toBe(cacheBefore.generation);
+    const alerts = system.slack.messages.slice(alertsBefore);
+    expect(alerts.some((m) => m.channel === "#oncall" && m.body.includes(words))).toBe(true);
   }, 60_000);
 });
