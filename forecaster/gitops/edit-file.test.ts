@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import yaml from "js-yaml";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -73,6 +74,37 @@ describe("editConfigInFile", () => {
     const result = editConfigInFile("m.yaml", two, { format: "configmap", configMapName: "ratelimit-config" }, new Map([[ACME, 1300]]));
     if (!result.ok) throw new Error(result.problem);
     expect(result.text).toBe(two.replace("requests_per_unit: 1200", "requests_per_unit: 1300"));
+  });
+});
+
+describe("other shapes of the config in a values file", () => {
+  it.each<[string, string, ConfigLocationSpec]>([
+    ["the config as a mapping at the key path", "limits:\n  ratelimit:\n    domain: edge-ratelimit\n    descriptors:\n      - key: PARTNER\n        value: acme\n        rate_limit: {unit: minute, requests_per_unit: 1200}   # C-2291\n", { format: "helm-structured", keyPath: "limits.ratelimit" }],
+    ["the config as a flow mapping", "ratelimit: {domain: edge-ratelimit, descriptors: [{key: PARTNER, value: acme, rate_limit: {unit: minute, requests_per_unit: 1200}}]}\n", { format: "helm-structured", keyPath: "ratelimit" }],
+    ["a descriptors list with the domain given in the settings", "rules:\n  - key: PARTNER\n    value: acme\n    rate_limit:\n      unit: minute\n      requests_per_unit: 1200\n", { format: "helm-structured", keyPath: "rules", domain: "edge-ratelimit" }],
+    ["a config in a list item", "environments:\n  - name: prd1\n    config: |\n      domain: edge-ratelimit\n      descriptors:\n        - key: PARTNER\n          value: acme\n          rate_limit: {unit: minute, requests_per_unit: 1200}\n", { format: "helm-block", keyPath: "environments.0.config" }],
+    ["a ConfigMap with another data key", "kind: ConfigMap\nmetadata: {name: rl}\ndata:\n  edge.yaml: |-\n    domain: edge-ratelimit\n    descriptors:\n    - key: PARTNER\n      value: acme\n      rate_limit: {unit: minute, requests_per_unit: 1200}", { format: "configmap", dataKey: "edge.yaml" }],
+  ])("%s", (_name, text, spec) => {
+    const result = editConfigInFile("v.yaml", text, spec, new Map([[ACME, 1500]]));
+    if (!result.ok) throw new Error(result.problem);
+    expect(result.text).toBe(text.replace("requests_per_unit: 1200", "requests_per_unit: 1500"));
+    expect(result.applied).toEqual([{ fullKey: ACME, from: 1200, to: 1500 }]);
+  });
+
+  it("keeps every byte but the numbers, whatever numbers change (property)", () => {
+    const rules = [ACME, GLOBEX, INITECH];
+    fc.assert(
+      fc.property(fc.constantFrom(...FORMATS), fc.subarray(rules, { minLength: 1 }), fc.array(fc.integer({ min: 0, max: 4_294_967_295 }), { minLength: 3, maxLength: 3 }), ([, file, spec], keys, values) => {
+        const text = fixture(file);
+        const result = editConfigInFile(file, text, spec, new Map(keys.map((k, i) => [k, values[i] as number])));
+        if (!result.ok) throw new Error(result.problem);
+        expect(result.text.replace(/\d+/g, "N")).toBe(text.replace(/\d+/g, "N"));
+        const read = readConfigInFile(file, result.text, spec);
+        if (!read.ok) throw new Error(read.problem);
+        for (const [i, k] of keys.entries()) expect(read.rules.find((r) => r.fullKey === k)?.rateLimit?.requestsPerUnit).toBe(values[i]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
