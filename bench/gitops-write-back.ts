@@ -30,11 +30,11 @@ const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryU
 
 const server = await startGitServer({ user: "x-access-token", password: "bench-token" });
 try {
-  const seedStart = performance.now();
+  const createStart = performance.now();
   // The file's own commit comes last: COMMITS commits in all.
   await server.createRepository("charts", { [PATH]: values }, { extraCommits: COMMITS - 1 });
   const commits = (await server.git(["rev-list", "--count", "main"], `${server.root}/charts.git`)).trim();
-  console.log(`repository: ${commits} commits, ${PATH} ${(values.length / 1024).toFixed(0)} KiB with ${RULES} rules (seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s)`);
+  console.log(`repository: ${commits} commits, ${PATH} ${(values.length / 1024).toFixed(0)} KiB with ${RULES} rules (created in ${((performance.now() - createStart) / 1000).toFixed(1)} s)`);
   const remote: GitRemoteOptions = { url: server.urlOf("charts"), username: "x-access-token", token: "bench-token", http: gitHttpClient({}) };
   const rows: number[][] = [];
   for (let round = 1; round <= rounds; round++) {

@@ -49,9 +49,9 @@ async function writeTraffic(dir: string, scale: number): Promise<void> {
   const endMs = latestTimeOfWeek(Date.now(), THURSDAY_AFTERNOON);
   const points = 14 * 288;
   const startMs = endMs - points * STEP * 1000;
-  let seed = 1;
+  let stream = 1;
   for (const [fullKey, meanPerStep] of Object.entries({ "edge.PARTNER_acme": 500 * scale, "edge.PARTNER_globex": 1000 * scale })) {
-    const counts = generateTraffic({ seed: seed++, points, startMs, stepSeconds: STEP, meanPerStep });
+    const counts = generateTraffic({ seed: stream++, points, startMs, stepSeconds: STEP, meanPerStep });
     await writeFile(join(dir, trafficCsvFileName(fullKey)), `timestamp,value\n${counts.map((c, k) => `${(startMs + k * STEP * 1000) / 1000},${c}`).join("\n")}\n`);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The Git step across real processes: a real git http-backend serving seeded repositories, the
+ * The Git step across real processes: a real git http-backend serving repositories of realistic files, the
  * GitHub pulls API stand-in, and results read back with the real `git clone` and `git diff`.
  */
 import { mkdtemp, rm } from "node:fs/promises";

@@ -1,6 +1,6 @@
 /**
  * A stand-in for the slice of GitHub's REST API that write-back uses: pull requests (list, create,
- * update) and issue comments, with token auth. It answers in GitHub's wire shapes and refuses what
+ * update) and comments on them, with token auth. It answers in GitHub's wire shapes and refuses what
  * GitHub refuses: a second open pull request for the same head, a head branch that does not exist
  * in the (real) Git repository, an unknown token. `failNext` makes the next call fail, for faults.
  */

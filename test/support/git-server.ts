@@ -1,7 +1,7 @@
 /**
  * A real Git server on loopback: Debian's `git http-backend` (smart HTTP, the CGI program behind
  * GitHub-style HTTPS remotes) behind a small Node HTTP bridge that checks basic auth, serving bare
- * repositories from a temporary folder. Tests seed the repositories with the real `git` and read
+ * repositories from a temporary folder. Tests fill the repositories with the real `git` and read
  * results back with `git clone` and `git diff`.
  */
 import { spawn, execFile } from "node:child_process";
@@ -97,7 +97,7 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
       await mkdir(bare, { recursive: true });
       await git(["init", "--bare", "--quiet", `--initial-branch=${branch}`], bare);
       await git(["config", "http.receivepack", "true"], bare);
-      const work = await mkdtemp(join(tmpdir(), "trendmaster-git-seed-"));
+      const work = await mkdtemp(join(tmpdir(), "trendmaster-git-fill-"));
       try {
         await git(["init", "--quiet", `--initial-branch=${branch}`], work);
         // History first (a realistic repository is not one commit deep), then the files.
