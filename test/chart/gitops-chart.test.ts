@@ -1,8 +1,18 @@
 // The chart's gitops.* values: the settings file the forecaster reads (checked by the forecaster's
 // own settings reader), the token mounted as a file, and the RBAC that git mode narrows to reading.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import yaml from "js-yaml";
 import { buildForecasterConfig } from "../../forecaster/config.js";
+import { repoRoot } from "../support/paths.js";
+import { schemaProblems } from "./kube-schemas.js";
 import { helmPath, missingBinaryMessage } from "../support/binaries.js";
 import { findObject, objectsOfKind, renderChart, renderChartError, RELEASE_NAME, type KubeObject } from "./render.js";
+
+const GUIDE = readFileSync(join(repoRoot(), "docs", "integration-guide.md"), "utf8");
+const GITOPS_SECTION = GUIDE.slice(GUIDE.indexOf("## GitOps: TrendMaster opens pull requests"), GUIDE.indexOf("## Permissions"));
+const sectionBlocks = (language: string): string[] => [...GITOPS_SECTION.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1] as string);
 
 const helm = helmPath();
 if (helm === undefined) console.warn(missingBinaryMessage("helm"));
@@ -55,6 +65,26 @@ describeWithHelm("chart gitops values", () => {
     const objects = await renderChart({ setString: { "gitops.tokenSecret.name": "trendmaster-gitops" } });
     expect(settingsText(objects)).not.toContain("gitops:");
     expect(JSON.stringify(objects)).not.toContain("trendmaster-gitops");
+  });
+
+  it("the integration guide's GitOps values render as they claim: git mode, token mounted, ratelimit-config read-only", async () => {
+    const block = sectionBlocks("yaml").find((b) => b.startsWith("gitops:"));
+    expect(block).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), "trendmaster-guide-gitops-")), "values.yaml");
+    writeFileSync(file, block as string);
+    const objects = await renderChart({ valuesFiles: [file] });
+    expect(ratelimitConfigVerbs(objects)).toEqual([["get"]]);
+    expect(settingsText(objects)).toContain("tokenFile: /var/run/secrets/trendmaster/gitops/token");
+    expect(JSON.stringify(objects)).toContain('"secretName":"trendmaster-gitops"');
+  });
+
+  it("the integration guide's Argo CD Application for ratelimit-config is valid and needs no ignoreDifferences", () => {
+    const block = sectionBlocks("yaml").find((b) => b.includes("kind: Application"));
+    const application = yaml.load(block ?? "") as KubeObject & { spec: Record<string, unknown> & { syncPolicy: { automated: { selfHeal: boolean } } } };
+    expect(schemaProblems(application)).toEqual([]);
+    expect(application.spec.ignoreDifferences).toBeUndefined();
+    expect(JSON.stringify(application)).not.toContain("RespectIgnoreDifferences");
+    expect(application.spec.syncPolicy.automated.selfHeal).toBe(true);
   });
 
   it.each<[string, Record<string, string>, string]>([
