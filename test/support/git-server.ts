@@ -41,9 +41,15 @@ export interface GitServer {
   close(): Promise<void>;
 }
 
+/** libfaketime's variables: under a shifted clock (scripts/test-shifted-clocks.sh) git is shifted too. */
+function fakeTimeEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "LD_PRELOAD" || name.startsWith("FAKETIME") || name === "DONT_FAKE_MONOTONIC"));
+}
+
 /** The environment every git the tests run gets: no global or system config, no prompts. */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
+    ...fakeTimeEnv(),
     PATH: process.env.PATH,
     HOME: tmpdir(),
     GIT_CONFIG_NOSYSTEM: "1",
