@@ -36,29 +36,39 @@ export function requestTitle(input: Pick<RequestTextInput, "target" | "applied">
 }
 
 export function requestBody(input: RequestTextInput): string {
+  // Fewer table rows until the description fits: a 1,000-rule change must still open a request.
+  for (const maxRows of [1000, 300, 100, 30]) {
+    const body = bodyWith(input, maxRows);
+    if (body.length <= MAX_BODY_CHARS) return body;
+  }
+  return bodyWith(input, 10).slice(0, MAX_BODY_CHARS);
+}
+
+function bodyWith(input: RequestTextInput, maxRows: number): string {
   const byKey = new Map(input.rules.map((r) => [r.fullKey, r]));
   const rows = input.applied.map((a) => {
     const plan = byKey.get(a.fullKey);
     return { fullKey: a.fullKey, label: plan?.label ?? a.fullKey, unit: plan?.unit ?? "minute", from: a.from, to: a.to, ...(plan?.confidence ? { confidence: plan.confidence } : {}) };
   });
+  const explained = Math.min(MAX_EXPLAINED, maxRows);
   const parts = [
     requestMarker(input.target),
     `TrendMaster recommends these \`requests_per_unit\` values for \`${input.path}\`${input.generation !== undefined ? ` (forecast generation ${input.generation})` : ""}, computed against the live \`${input.live}\`. Only the numbers change; merge to let Argo CD sync them.`,
     "",
     "### Changes",
     "```",
-    changesTable(rows, 1000),
+    changesTable(rows, maxRows),
     "```",
     "",
     "### Why",
-    ...input.applied.slice(0, MAX_EXPLAINED).map((a) => {
+    ...input.applied.slice(0, explained).map((a) => {
       const plan = byKey.get(a.fullKey);
       return `- \`${a.fullKey}\` ${a.from} → ${a.to}/${plan?.unit ?? "?"}${plan?.confidence ? ` (confidence ${plan.confidence})` : ""}: ${plan?.reason ?? "recommended by the forecast"}`;
     }),
-    ...(input.applied.length > MAX_EXPLAINED ? [`- … and ${input.applied.length - MAX_EXPLAINED} more`] : []),
+    ...(input.applied.length > explained ? [`- … and ${input.applied.length - explained} more (every change is in the commit)`] : []),
   ];
-  if (input.skipped.length > 0) parts.push("", "### Not changed", ...input.skipped.slice(0, 50).map((s) => `- \`${s.fullKey}\`: ${s.reason}`));
-  if (input.drift.length > 0) parts.push("", "### Git and the cluster differ", "Recommendations are computed against what is live:", ...input.drift.slice(0, 50).map((d) => `- ${describeDrift(d)}`));
+  if (input.skipped.length > 0) parts.push("", "### Not changed", ...input.skipped.slice(0, 50).map((s) => `- \`${s.fullKey}\`: ${s.reason}`), ...(input.skipped.length > 50 ? [`- … and ${input.skipped.length - 50} more`] : []));
+  if (input.drift.length > 0) parts.push("", "### Git and the cluster differ", "Recommendations are computed against what is live:", ...input.drift.slice(0, 50).map((d) => `- ${describeDrift(d)}`), ...(input.drift.length > 50 ? [`- … and ${input.drift.length - 50} more`] : []));
   const head = parts.join("\n");
   const diff = ["", "### Diff", "```diff", input.diff.trimEnd(), "```"].join("\n");
   return head.length + diff.length <= MAX_BODY_CHARS ? `${head}\n${diff}\n` : `${head}\n\n(the diff is too long for this description: see the commit)\n`;
