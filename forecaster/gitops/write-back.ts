@@ -214,6 +214,9 @@ export async function publishWriteBack(deps: WriteBackDeps, prepared: PreparedWr
     }
     let commit = p.ownHead;
     if (!p.upToDate) {
+      // isomorphic-git has no --force-with-lease: check just before the push that nobody moved the branch since it was read.
+      const headNow = (await deps.remote.branches()).get(p.target.branch);
+      if (headNow !== p.ownHead) throw new WriteBackError("branch-taken", `branch '${p.target.branch}' of ${p.target.repositoryUrl} moved while the cycle ran (now ${headNow?.slice(0, 12) ?? "deleted"}): left as it is; the next cycle reads it again`);
       commit = await p.checkout.commitFile({ parent: p.checkout.baseCommit, path: p.target.path, text: p.newText, message: commitMessage(p), author: p.target.author, timestampSeconds: Math.floor(deps.clock.now().getTime() / 1000) });
       await p.checkout.push(p.target.branch, commit, { force: true });
     }

@@ -217,6 +217,31 @@ describe("faults change nothing anywhere and name themselves", () => {
   });
 });
 
+describe("TrendMaster's branch moved by someone between read and push", () => {
+  it("is left as it is: no force-push over their commit", async () => {
+    await server.createRepository("raced", { [PATH]: VALUES });
+    const writeBack = gitWriteBackOf(settings("raced"), clock);
+    const deps = await writeBack.connect();
+    const { prepareWriteBack, publishWriteBack } = await import("../../forecaster/gitops/write-back.js");
+    const input = { liveRules: LIVE_RULES, plan: plan([[ACME, 1200, 1500]]), generation: 3, live: "istio-system/ratelimit-config", mergeDomains: false };
+    const prepared = await prepareWriteBack(deps, writeBack.target, input);
+    const dir = await mkdtemp(join(tmpdir(), "trendmaster-human-"));
+    try {
+      await server.git(["clone", "--quiet", server.urlOf("raced").replace("http://", `http://x-access-token:${TOKEN}@`), "r"], dir);
+      await server.git(["commit", "--quiet", "--allow-empty", "-m", "reviewer's own branch work"], join(dir, "r"));
+      await server.git(["push", "--quiet", "origin", "HEAD:refs/heads/trendmaster/prd1"], join(dir, "r"));
+      const theirs = (await server.refs("raced")).get("refs/heads/trendmaster/prd1");
+      const error = await publishWriteBack(deps, prepared, input).then(() => undefined, (e: Error) => e);
+      expect(error?.message).toBe(`branch 'trendmaster/prd1' of ${server.urlOf("raced")} moved while the cycle ran (now ${theirs?.slice(0, 12)}): left as it is; the next cycle reads it again`);
+      expect((await server.refs("raced")).get("refs/heads/trendmaster/prd1")).toBe(theirs);
+      expect(github.pulls.get("platform/raced") ?? []).toEqual([]);
+    } finally {
+      await prepared.checkout.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("direct commits to the tracked branch", () => {
   it("commits on main, and after a human push re-applies only the numbers they did not touch, never overwriting their commit", async () => {
     await server.createRepository("direct", { [PATH]: VALUES });
