@@ -156,7 +156,7 @@ async function prepareOnCheckout(deps: WriteBackDeps, target: GitTarget, input: 
         upToDate = edit.applied.length > 0 && (await checkout.parentOf(ownHead)) === checkout.baseCommit && (await checkout.readFile(ownHead, target.path)) === edit.text;
       }
     }
-    if (deps.reviews === undefined) throw new Error("pull-request mode without a review provider");
+    if (deps.reviews === undefined) throw new WriteBackError("api-error", "pull requests need gitops.provider and gitops.tokenFile (or set gitops.direct: true)");
     openRequest = await deps.reviews.findOpen(target.branch, target.baseBranch);
   }
   const textInput = { target: target.name, live: input.live, path: target.path, rules: input.plan.rules, applied: edit.applied, skipped: edit.skipped, drift, diff, ...(input.generation !== undefined ? { generation: input.generation } : {}) };
