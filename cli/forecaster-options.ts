@@ -51,7 +51,7 @@ function readText(path: string): string | undefined {
 export function loadForecasterConfig(
   command: string,
   io: CommandIO,
-  overrides: { dryRun?: boolean; sourceDir?: string },
+  overrides: { dryRun?: boolean; sourceDir?: string; outputMode?: string },
   needsTraffic: boolean,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ForecasterConfig | undefined {

@@ -4,13 +4,15 @@ import { formatCycleReport } from "../forecaster/logic/cycle-report.js";
 import type { CommandIO } from "./io.js";
 import { loadForecasterConfig, parseFlags, terminationSignal } from "./forecaster-options.js";
 
-const USAGE = `usage: trendmaster run --once [--dry-run] [--source-dir DIR] [--json]
+const USAGE = `usage: trendmaster run --once [--dry-run] [--output-mode cluster|git|both] [--source-dir DIR] [--json]
 
 Runs one forecast cycle (for a Job or CronJob) and exits:
   0   the cycle did its job (applied, no change, or dry run)
   1   the cycle failed (traffic source down, config unreadable, write refused); limits kept
   2   invalid arguments or configuration
   75  another forecaster holds the Lease; nothing done, retry later
+--output-mode git writes the changes to the Git repository of gitops.* (a branch and one pull
+request) instead of ratelimit-config; with --dry-run it prints the commit it would make.
 Settings: PROMETHEUS_URL, DRY_RUN, LOG_LEVEL, KUBECONFIG, TRENDMASTER_SETTINGS, POD_NAMESPACE (docs/settings.md).`;
 
 /** `trendmaster run --once`. */
@@ -19,7 +21,7 @@ export async function runCommand(args: readonly string[], io: CommandIO): Promis
     io.stdout(`${USAGE}\n`);
     return 0;
   }
-  const flags = parseFlags(args, { switches: ["--once", "--dry-run", "--json"], values: ["--source-dir"] });
+  const flags = parseFlags(args, { switches: ["--once", "--dry-run", "--json"], values: ["--source-dir", "--output-mode"] });
   if (!flags.ok) {
     io.stderr(`trendmaster run: ${flags.problems.join("; ")}\n${USAGE}\n`);
     return 2;
@@ -29,7 +31,8 @@ export async function runCommand(args: readonly string[], io: CommandIO): Promis
     return 2;
   }
   const sourceDir = flags.values.get("--source-dir");
-  const config = loadForecasterConfig("run", io, { ...(flags.switches.has("--dry-run") ? { dryRun: true } : {}), ...(sourceDir ? { sourceDir } : {}) }, true);
+  const outputMode = flags.values.get("--output-mode");
+  const config = loadForecasterConfig("run", io, { ...(flags.switches.has("--dry-run") ? { dryRun: true } : {}), ...(sourceDir ? { sourceDir } : {}), ...(outputMode ? { outputMode } : {}) }, true);
   if (config === undefined) return 2;
   const termination = terminationSignal();
   // Logs go to stderr so stdout holds only the report (parseable with --json).

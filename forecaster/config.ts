@@ -17,6 +17,7 @@ import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { unreadableReason } from "./logic/file-errors.js";
 import { describe, parseBoolean, SectionReader } from "./settings-reader.js";
 import { checkSettingsSchema, FORECAST_NUMBER_KEYS, mergeProblems, missingFiles } from "./logic/settings-schema.js";
+import { GITOPS_SETTING_KEYS, readOutputSettings, type OutputSettings } from "./gitops/settings.js";
 
 export const DEFAULT_SETTINGS_FILE = "/etc/trendmaster/settings.yaml";
 export const DEFAULT_SCHEDULE = "0 */6 * * *";
@@ -79,6 +80,8 @@ export interface ForecasterConfig {
   /** Who writes, for history revisions: `trendmaster-forecaster <pod>`. */
   readonly writer: string;
   readonly settingsFile: string;
+  /** Where cycles write (`gitops.outputMode`) and the Git write-back settings. */
+  readonly output: OutputSettings;
 }
 
 export interface ConfigInputs {
@@ -86,7 +89,7 @@ export interface ConfigInputs {
   /** A file's text, or undefined when it does not exist. */
   readonly readText: (path: string) => string | undefined;
   /** Command-line choices that win over the environment. */
-  readonly overrides?: { readonly dryRun?: boolean; readonly sourceDir?: string };
+  readonly overrides?: { readonly dryRun?: boolean; readonly sourceDir?: string; readonly outputMode?: string };
   /** Cores available, for the default worker count. */
   readonly cores?: number;
   /** false for `history` and `rollback`: no traffic source is needed, PROMETHEUS_URL is not required. */
@@ -147,7 +150,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   }
   // The whole file against the one schema both processes use; the readers below check what the forecaster reads.
   const schema = checkSettingsSchema(root);
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack", "report"]);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack", "report", "gitops"]);
   const stampKeyFile = top.section("guardStamp", ["keyFile"]).optionalString("keyFile");
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);
@@ -226,6 +229,8 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const reportUrl = top.section("report", ["url"]).optionalString("url");
   if (reportUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(reportUrl)) problems.push(`report.url: '${reportUrl}' is not an http(s) URL`);
 
+  const output = readOutputSettings(top.section("gitops", GITOPS_SETTING_KEYS), inputs.readText, ratelimitConfig.name, inputs.overrides?.outputMode);
+
   const fileProblems = missingFiles(schema.files, "forecaster", (file) => fileExists(inputs.readText, file));
   if (stampKeyFile !== undefined && fileExists(inputs.readText, stampKeyFile)) {
     const ring = parseStampKeyRing(inputs.readText(stampKeyFile) ?? "");
@@ -236,7 +241,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   const config: ForecasterConfig = {
     ratelimitConfig, cache, history, lease, dryRun, logLevel: logLevel as LogLevel, ...(kubeconfig ? { kubeconfig } : {}), schedule, scheduleJitterSeconds, runOnStart, maxCycleMinutes,
     traffic, sourceDescription, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, maxConflictRetries, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness,
-    ...(slack ? { slack } : {}), ...(stampKeyFile !== undefined ? { stampKeyFile } : {}), ...(reportUrl !== undefined ? { reportUrl } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile,
+    ...(slack ? { slack } : {}), ...(stampKeyFile !== undefined ? { stampKeyFile } : {}), ...(reportUrl !== undefined ? { reportUrl } : {}), writer: `trendmaster-forecaster ${podName}`, settingsFile, output,
   };
   return { ok: true, config: deepFreeze(config) };
 }

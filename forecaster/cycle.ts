@@ -30,6 +30,8 @@ import { configMapDiff } from "./logic/text-diff.js";
 import { checkGuarded, type GuardCheck } from "./logic/unguarded.js";
 import { applyAnnotations, writeAnnotations } from "./logic/write-annotations.js";
 import type { RuleSeries } from "./traffic.js";
+import { runGitStep, type GitStepResult, type GitWriteBack } from "./gitops/cycle-step.js";
+import type { OutputMode } from "./gitops/settings.js";
 
 /** The forecast engine as the cycle uses it (forecaster/engine's ForecastEngine satisfies it). */
 export interface Forecaster {
@@ -68,6 +70,8 @@ export interface CycleDeps {
   readonly effectiveness?: EffectivenessSource;
   /** The stamp key ring (guardStamp.keyFile), read afresh each cycle so a rotation needs no restart; absent: no stamps. */
   readonly stampKeys?: () => StampKeyRing;
+  /** Write-back to Git, for output modes `git` and `both`. */
+  readonly gitWriteBack?: GitWriteBack;
 }
 
 export interface CycleSettings {
@@ -96,6 +100,8 @@ export interface CycleSettings {
   readonly fetchChunkRules: number;
   /** Where the report page is served, for the links in change messages. */
   readonly reportUrl?: string;
+  /** Where changes go: ratelimit-config (`cluster`, the default), a Git pull request (`git`), or both. */
+  readonly outputMode?: OutputMode;
 }
 
 /** The cycle was stopped (SIGTERM, lost Lease) at a point where nothing was half-written. */
@@ -126,6 +132,7 @@ interface Progress {
   fetchSummary: string;
   accuracy: RuleMeasure[];
   throttledShare: RuleMeasure[];
+  gitops?: GitStepResult;
 }
 
 /**
@@ -172,6 +179,8 @@ export async function runCycle(deps: CycleDeps, settings: CycleSettings, signal?
     fetchSummary: progress.fetchSummary,
     accuracy: progress.accuracy,
     throttledShare: progress.throttledShare,
+    ...(progress.gitops ? { gitops: progress.gitops } : {}),
+    ...(settings.outputMode === "git" || settings.outputMode === "both" ? { outputMode: settings.outputMode } : {}),
   };
   await sendAlerts(deps, report, settings.reportUrl);
   const level = outcome === "failed" || outcome === "aborted" ? "error" : "info";
@@ -270,9 +279,18 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   const plan = planRules({ rules, fetch: fetched, recommendations, forecastErrors, overrides: settings.overrides, minConfidenceToApply: settings.minConfidenceToApply });
   progress.plan = plan;
   progress.throttledShare = await measureEffectiveness(deps, rules, settings, nowMs, progress);
-
-  // 7. The cache first, always: the webhook re-reads it to check the write that follows.
   const generation = nextGeneration(cacheObject, previous.cache, config);
+
+  // 6b. Git write-back before anything is written in the cluster: a Git fault then changes nothing anywhere.
+  const outputMode = settings.outputMode ?? "cluster";
+  if (outputMode !== "cluster") {
+    if (deps.gitWriteBack === undefined) throw new Error(`output mode ${outputMode} needs the gitops settings`);
+    checkpoint(signal);
+    progress.gitops = await runGitStep(deps.gitWriteBack, { liveRules: loaded.rules, plan, generation, live: target, mergeDomains: settings.mergeDomains, dryRun: settings.dryRun }, log);
+  }
+
+  // 7. The cache first, always: the webhook re-reads it to check the write that follows
+  // (or, in git mode, the merged pull request when Argo CD syncs it).
   const cache = buildForecastCache({ generation, generatedAt: started.toISOString(), source: settings.sourceDescription, plans: plan.rules });
   const cacheAnnotations: Record<string, string> = { [CACHE_ANNOTATIONS.dryRun]: String(settings.dryRun) };
   if (progress.guard.status === "unguarded") cacheAnnotations[CACHE_ANNOTATIONS.unguardedReported] = progress.guard.digest;
@@ -283,6 +301,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   log.info({ generation, rules: Object.keys(cache.rules).length }, "forecast cache written");
 
   // 8. Apply (or, in dry-run, only show) the changes.
+  if (outputMode === "git" && progress.gitops) return gitOnlyOutcome(progress.gitops, progress);
   if (plan.changes.size === 0) return "no-change";
   const basedOn = new Map(plan.rules.filter((r) => r.state === "changed").map((r) => [r.fullKey, r.current]));
   if (settings.dryRun) {
@@ -293,6 +312,15 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
   }
   checkpoint(signal);
   return applyChanges(deps, settings, config, plan, basedOn, generation, progress, signal, stampKeys);
+}
+
+/** In `git` mode the cycle's applied, skipped and diff are those of the file in Git. */
+function gitOnlyOutcome(git: GitStepResult, progress: Progress): CycleOutcome {
+  progress.applied = [...git.applied];
+  progress.skipped = [...git.skipped];
+  progress.diff = git.diff;
+  if (git.outcome === "dry-run") return "dry-run";
+  return git.outcome === "pushed" ? "applied" : "no-change";
 }
 
 /** What the chunked fetch found, without holding the series. */

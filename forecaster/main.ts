@@ -27,6 +27,8 @@ import type { TrafficSource } from "./io/traffic-source.js";
 import { systemAlert } from "./logic/alerts.js";
 import { LatestReport } from "./report/latest-report.js";
 import { isCycleFailure, summarizeCycle, type CycleReport } from "./logic/cycle-report.js";
+import type { GitWriteBack } from "./gitops/cycle-step.js";
+import { gitWriteBackOf } from "./gitops/connect.js";
 
 /** Exit code of `run --once` when another forecaster holds the Lease (EX_TEMPFAIL: try again later). */
 export const EXIT_LEASE_HELD = 75;
@@ -53,6 +55,7 @@ export interface RuntimeParts {
   readonly log?: Logger | CycleLog;
   readonly effectiveness?: EffectivenessSource;
   readonly metrics?: ForecasterMetrics;
+  readonly gitWriteBack?: GitWriteBack;
 }
 
 export function loadKubeConfig(config: ForecasterConfig): KubeConfig {
@@ -81,6 +84,7 @@ export function cycleSettingsOf(config: ForecasterConfig): CycleSettings {
     effectivenessWindowSeconds: config.effectiveness.windowHours * 3600,
     fetchChunkRules: config.fetchChunkRules,
     ...(config.reportUrl !== undefined ? { reportUrl: config.reportUrl } : {}),
+    outputMode: config.output.outputMode,
   };
 }
 
@@ -113,10 +117,13 @@ export async function createRuntime(config: ForecasterConfig, parts: RuntimePart
   const notifier = parts.notifier ?? (config.slack ? new SlackNotifier(config.slack) : silentNotifier);
   const metrics = parts.metrics ?? new ForecasterMetrics(config.metrics.maxRuleSeries);
   const lock = new StoreLeaseLock(leases, config.lease, clock, (error) => log.warn({ error: error.message }, "Lease renewal failed"));
+  const gitops = config.output.gitops;
+  const gitWriteBack = parts.gitWriteBack ?? (gitops ? gitWriteBackOf(gitops, clock) : undefined);
   const deps: CycleDeps = {
     configMaps, traffic, forecaster, notifier, clock, log,
     ...(effectiveness ? { effectiveness } : {}),
     ...(config.stampKeyFile !== undefined ? { stampKeys: stampKeyFileReader(config.stampKeyFile) } : {}),
+    ...(gitWriteBack ? { gitWriteBack } : {}),
   };
   return {
     config,

@@ -41,11 +41,23 @@ export function alertsForCycle(report: CycleReport, options: { readonly reportUr
     if (count > 0 || skipped !== "") {
       const applied = new Set(report.applied.map((a) => a.fullKey));
       const rows = report.dryRun ? report.changes : report.changes.filter((c) => applied.has(c.fullKey));
-      alerts.push({
-        kind: "rate_limit_changes",
-        title: `TrendMaster ${verb} ${count} rate limit(s) in ${report.target}${report.dryRun ? " [dry run]" : ""}`,
-        body: `*TrendMaster ${verb} ${count} rate limit(s) in \`${report.target}\`*${gen}${report.dryRun ? " — DRY_RUN, nothing written" : ""}\n${rows.length > 0 ? `\`\`\`\n${changesTable(rows)}\n\`\`\`` : ""}${skipped}${report.historyRevision !== undefined ? `\nPrevious content: history revision ${report.historyRevision} (\`trendmaster rollback --to ${report.historyRevision}\`)` : ""}${options.reportUrl !== undefined ? `\n<${options.reportUrl}|Open the report>: each rule's traffic, forecast and limits` : ""}`,
-      });
+      const git = report.outputMode === "git" ? report.gitops : undefined;
+      if (git !== undefined) {
+        // In git mode nothing changed in the cluster: the alert points at the request to review.
+        const where = git.request ? `${git.mode === "direct" ? "" : "pull request "}#${git.request.number} (${git.request.url})` : `branch ${git.branch}`;
+        const gitVerb = report.dryRun ? "would propose" : git.mode === "direct" ? "committed" : "proposed";
+        alerts.push({
+          kind: "rate_limit_changes",
+          title: `TrendMaster ${gitVerb} ${count} rate limit change(s) for ${report.target} in Git${report.dryRun ? " [dry run]" : `: ${where}`}`,
+          body: `*TrendMaster ${gitVerb} ${count} rate limit change(s) for \`${report.target}\` in \`${git.path}\`*${gen}${report.dryRun ? " — dry run, nothing pushed" : `, ${where}`}\n${rows.length > 0 ? `\`\`\`\n${changesTable(rows)}\n\`\`\`` : ""}${skipped}${options.reportUrl !== undefined ? `\n<${options.reportUrl}|Open the report>: each rule's traffic, forecast and limits` : ""}`,
+        });
+      } else {
+        alerts.push({
+          kind: "rate_limit_changes",
+          title: `TrendMaster ${verb} ${count} rate limit(s) in ${report.target}${report.dryRun ? " [dry run]" : ""}`,
+          body: `*TrendMaster ${verb} ${count} rate limit(s) in \`${report.target}\`*${gen}${report.dryRun ? " — DRY_RUN, nothing written" : ""}\n${rows.length > 0 ? `\`\`\`\n${changesTable(rows)}\n\`\`\`` : ""}${skipped}${report.historyRevision !== undefined ? `\nPrevious content: history revision ${report.historyRevision} (\`trendmaster rollback --to ${report.historyRevision}\`)` : ""}${options.reportUrl !== undefined ? `\n<${options.reportUrl}|Open the report>: each rule's traffic, forecast and limits` : ""}`,
+        });
+      }
     }
   }
   const low = report.plan?.rules.filter((r) => r.state === "low-confidence") ?? [];

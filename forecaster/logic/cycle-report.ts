@@ -2,6 +2,8 @@
 import type { GuardCheck } from "./unguarded.js";
 import type { AppliedLimit, SkippedLimit } from "./limit-edit.js";
 import type { CyclePlan, LimitChange, RuleState } from "./plan.js";
+import type { GitStepResult } from "../gitops/cycle-step.js";
+import { formatGitStep, summarizeGitStep } from "../gitops/report-text.js";
 
 export type CycleOutcome =
   /** Limits written to ratelimit-config. */
@@ -55,6 +57,10 @@ export interface CycleReport {
   readonly accuracy: readonly RuleMeasure[];
   /** Share of requests answered OVER_LIMIT, per rule (from the ratelimit service's counters). */
   readonly throttledShare: readonly RuleMeasure[];
+  /** The Git write-back (output modes `git` and `both`). */
+  readonly gitops?: GitStepResult;
+  /** Set when not `cluster`: in `git` mode `applied` and `diff` are those of the file in Git. */
+  readonly outputMode?: "git" | "both";
 }
 
 export function isCycleFailure(report: CycleReport): boolean {
@@ -72,7 +78,8 @@ export function summarizeCycle(report: CycleReport): string {
     report.outcome === "no-change" ? "no change" :
     report.outcome === "aborted" ? "aborted" : "failed";
   const errors = report.errors.length > 0 ? `; errors: ${report.errors.join("; ")}` : "";
-  return `cycle${gen} on ${report.target}: ${what} (${states}) in ${(report.durationMs / 1000).toFixed(1)}s${errors}`;
+  const git = report.gitops ? `; ${summarizeGitStep(report.gitops)}` : "";
+  return `cycle${gen} on ${report.target}: ${what} (${states}) in ${(report.durationMs / 1000).toFixed(1)}s${git}${errors}`;
 }
 
 /** The changes as a fixed-width table: rule, unit, from, to, change, confidence. */
@@ -105,6 +112,7 @@ export function formatCycleReport(report: CycleReport): string {
   if (report.skipped.length > 0) parts.push("", "skipped:", ...report.skipped.map((s) => `  ${s.fullKey}: ${s.reason}`));
   if (report.historyRevision !== undefined) parts.push(`previous content saved as history revision ${report.historyRevision}`);
   if (report.diff !== "") parts.push("", report.diff.trimEnd());
+  if (report.gitops) parts.push("", ...formatGitStep(report.gitops, report.diff === report.gitops.diff));
   if (report.warnings.length > 0) parts.push("", `warnings (${report.warnings.length}):`, ...report.warnings.slice(0, 50).map((w) => `  ${w}`));
   return `${parts.join("\n")}\n`;
 }

@@ -81,6 +81,11 @@ export const SETTINGS_SCHEMA = map({
     effectiveness: map({ enabled: BOOLEAN, overLimitMetric: STRING, totalHitsMetric: STRING, keyLabels: LIST, windowHours: NUMBER }),
   }),
   report: map({ url: STRING }),
+  gitops: map({
+    outputMode: STRING, repositoryUrl: STRING, baseBranch: STRING, branch: STRING, target: STRING, path: STRING, format: STRING, keyPath: STRING,
+    dataKey: STRING, configMapName: STRING, domain: STRING, direct: BOOLEAN, provider: STRING, apiUrl: STRING, project: STRING, username: STRING,
+    tokenFile: FORECASTER_FILE, caFile: FORECASTER_FILE, proxyUrl: STRING, noProxy: LIST, author: map({ name: STRING, email: STRING }), commitMessage: STRING, workDir: STRING,
+  }),
   slack: map({ botTokenFile: BOTH_FILE, webhookUrlFile: BOTH_FILE, channels: LIST, apiUrl: STRING, timeoutMs: INTEGER, alerts: map(alertRoutes) }),
 });
 

@@ -144,6 +144,10 @@ seccompProfile:
   value: {{ printf "--max-old-space-size=%d" (int .Values.forecaster.maxOldSpaceMiB) | quote }}
 {{- end -}}
 
+{{- define "trendmaster.gitopsEnabled" -}}
+{{- if ne (.Values.gitops.outputMode | default "cluster") "cluster" -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
 {{/* The guide's monitoring block: monitoring.trendmaster_ai.enabled switches all of TrendMaster's monitoring. */}}
 {{- define "trendmaster.monitoringEnabled" -}}
 {{- include "trendmaster.bool" .Values.monitoring.trendmaster_ai.enabled -}}
@@ -183,6 +187,38 @@ seccompProfile:
 - name: slack
   mountPath: /var/run/secrets/trendmaster/slack
   readOnly: true
+{{- end }}
+{{- if and (eq (include "trendmaster.gitopsEnabled" .) "true") .Values.gitops.tokenSecret.name }}
+- name: gitops-token
+  mountPath: /var/run/secrets/trendmaster/gitops
+  readOnly: true
+{{- end }}
+{{- if and (eq (include "trendmaster.gitopsEnabled" .) "true") .Values.gitops.caSecret.name }}
+- name: gitops-ca
+  mountPath: /var/run/secrets/trendmaster/gitops-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The Git token (and CA bundle) of GitOps write-back, as files: the ServiceAccount reads no Secret. */}}
+{{- define "trendmaster.gitopsVolumes" -}}
+{{- if and (eq (include "trendmaster.gitopsEnabled" .) "true") .Values.gitops.tokenSecret.name }}
+- name: gitops-token
+  secret:
+    secretName: {{ .Values.gitops.tokenSecret.name }}
+    defaultMode: 288  # 0440
+    items:
+      - key: {{ .Values.gitops.tokenSecret.key }}
+        path: token
+{{- end }}
+{{- if and (eq (include "trendmaster.gitopsEnabled" .) "true") .Values.gitops.caSecret.name }}
+- name: gitops-ca
+  secret:
+    secretName: {{ .Values.gitops.caSecret.name }}
+    defaultMode: 288  # 0440
+    items:
+      - key: {{ .Values.gitops.caSecret.key }}
+        path: ca.crt
 {{- end }}
 {{- end -}}
 

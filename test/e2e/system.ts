@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { V1MutatingWebhookConfiguration, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import type { ForecastCache } from "../../ratelimit/forecast-cache.js";
 import { chartAuthorizer } from "../chart/rbac-authorizer.js";
-import { objectsOfKind, renderChart, RELEASE_NAME, RELEASE_NAMESPACE, type KubeObject } from "../chart/render.js";
+import { objectsOfKind, renderChart, RELEASE_NAME, RELEASE_NAMESPACE, type KubeObject, type RenderOptions } from "../chart/render.js";
 import { helmPath, kubectlPath } from "../support/binaries.js";
 import { runKubectl, type KubectlOptions, type KubectlResult } from "../support/kubectl.js";
 import { findPrometheusBinaries, freeLoopbackPort, type RunningPrometheus } from "../support/prometheus-server.js";
@@ -46,6 +46,8 @@ export interface SystemOptions {
   /** ratelimit-config's config.yaml, applied by the admin with kubectl before anything else. */
   readonly config: string;
   readonly days?: number;
+  /** Chart values the webhook configurations and RBAC are rendered with (default: the chart's defaults). */
+  readonly chart?: RenderOptions;
 }
 
 export interface TrendMasterSystem {
@@ -200,7 +202,7 @@ export async function startTrendMasterSystem(options: SystemOptions): Promise<Tr
     const keyFile = join(work, "tls.key");
     await writeFile(certFile, serving.certPem);
     await writeFile(keyFile, serving.keyPem, { mode: 0o600 });
-    const chart = await renderChart();
+    const chart = await renderChart(options.chart ?? {});
     // Service accounts get what the chart's RBAC grants them; people get what their own roles would.
     const chartRbac = chartAuthorizer(chart);
 
