@@ -45,7 +45,7 @@ extra: true
     expect(result).toEqual({
       ok: false,
       problems: [
-        "extra: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack)",
+        "extra: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, report, gitops, slack)",
         "webhook.modee: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
         "webhook.breakGlas: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
         "webhook.maxForecastAgeHours: must be a number, got 'soon'",

@@ -150,7 +150,7 @@ export function buildForecasterConfig(inputs: ConfigInputs): ConfigResult {
   }
   // The whole file against the one schema both processes use; the readers below check what the forecaster reads.
   const schema = checkSettingsSchema(root);
-  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "slack", "report", "gitops"]);
+  const top = SectionReader.of("", root, problems, ["ratelimitConfig", "forecastCache", "webhook", "guardStamp", "forecaster", "report", "gitops", "slack"]);
   const stampKeyFile = top.section("guardStamp", ["keyFile"]).optionalString("keyFile");
 
   const rc = top.section("ratelimitConfig", ["namespace", "name", "mergeDomains"]);

@@ -60,7 +60,7 @@ describe("parseWebhookSettings", () => {
     ["misspelt keys, listed together", "webhook:\n  modee: audit\n  breakGlas: {users: [alice]}\nbogus: 1\n", [
       "webhook.modee: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
       "webhook.breakGlas: unknown setting (known: mode, maxForecastAgeHours, breakGlass, forecasterUsers)",
-      "bogus: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack)",
+      "bogus: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, report, gitops, slack)",
     ]],
     ["a section it does not read, checked against the schema", "forecaster:\n  headroom: 0.2\n  historyDays: many\n", [
       "forecaster.headroom: unknown setting (known: prometheus, sourceDir, historyDays, stepSeconds, forecast, overrides, minConfidenceToApply, history, maxConflictRetries, lease, scheduleJitterSeconds, runOnStart, maxCycleMinutes, workers, fetchChunkRules, recycleWorkersEveryRules, metrics, effectiveness)",

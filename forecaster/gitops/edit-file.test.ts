@@ -143,7 +143,7 @@ describe("bad input is named", () => {
     const lineAlone = Number(/yaml: line (\d+)/.exec(alone.errors[0]?.message ?? "")?.[1]);
     expect(lineAlone).toBeGreaterThan(0);
     const result = readConfigInFile("m.yaml", text, { format: "configmap" });
-    expect(result).toEqual({ ok: false, kind: "invalid", problem: `m.yaml at ConfigMap ratelimit-config data."config.yaml" (line 21): the config does not load as the ratelimit service would load it: config.yaml: error loading config file: yaml: line ${lineAlone + 21}: missed comma between flow collection entries` });
+    expect(result).toEqual({ ok: false, kind: "invalid", problem: `m.yaml at ConfigMap ratelimit-config data."config.yaml" (line 21): the config does not load as the ratelimit service would load it: config.yaml: error loading config file: yaml: line ${lineAlone + 21}: did not find expected ',' or ']'` });
   });
 });
 

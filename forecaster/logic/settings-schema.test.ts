@@ -20,7 +20,7 @@ describe("the settings schema", () => {
     ["an empty file", null, []],
     ["null sections (an empty YAML key)", { webhook: null, forecaster: { prometheus: null } }, []],
     ["a misspelt key at each depth", { webhok: {}, webhook: { breakGlass: { user: [] } }, forecaster: { prometheus: { basicAuth: { pasword: "x" } } } }, [
-      "webhok: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack)",
+      "webhok: unknown setting (known: ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, report, gitops, slack)",
       "webhook.breakGlass.user: unknown setting (known: users, groups)",
       "forecaster.prometheus.basicAuth.pasword: unknown setting (known: user, passwordFile)",
     ]],

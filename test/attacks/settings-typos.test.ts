@@ -14,7 +14,7 @@ if (!hasOpenssl()) process.stderr.write("skipping the settings attacks: openssl 
 
 const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n";
 const WEBHOOK_KEYS = "mode, maxForecastAgeHours, breakGlass, forecasterUsers";
-const TOP_KEYS = "ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, slack";
+const TOP_KEYS = "ratelimitConfig, forecastCache, webhook, guardStamp, forecaster, report, gitops, slack";
 
 describeTls("attack: settings the guard would silently misread", () => {
   let dir: string;

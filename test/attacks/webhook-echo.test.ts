@@ -27,7 +27,10 @@ const KEY = "k".repeat(2 * 1024 * 1024);
     const response = (JSON.parse(reply.text) as { response: { allowed: boolean; status?: { message?: string } } }).response;
     expect(response.allowed).toBe(false);
     expect(response.status?.message).toBe(`config.yaml: ${problem} '${"k".repeat(200)}...(cut: ${KEY.length} characters in all)'`);
-    const denial = webhook.log().split("\n").find((line) => line.includes('"write denied"') && line.includes(`"uid":"echo-${problem.length}"`));
+    // The log line may reach us a moment after the answer.
+    const denialLine = () => webhook.log().split("\n").find((line) => line.includes('"write denied"') && line.includes(`"uid":"echo-${problem.length}"`));
+    for (let i = 0; i < 50 && denialLine() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    const denial = denialLine();
     expect(denial).toBeDefined();
     expect(denial?.length).toBeLessThan(2_000);
   }, 30_000);

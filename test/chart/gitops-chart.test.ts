@@ -27,8 +27,9 @@ const GITOPS = {
 };
 
 function ratelimitConfigVerbs(objects: readonly KubeObject[]): unknown {
-  const role = findObject(objects, "Role", `${RELEASE_NAME}-ratelimit-config`) as unknown as { rules: Array<{ verbs: string[] }> };
-  return role.rules.map((r) => r.verbs);
+  // The rule naming ratelimit-config (another rule lets the forecaster read any ConfigMap there).
+  const role = findObject(objects, "Role", `${RELEASE_NAME}-ratelimit-config`) as unknown as { rules: Array<{ verbs: string[]; resourceNames?: string[] }> };
+  return role.rules.filter((r) => r.resourceNames?.includes("ratelimit-config")).map((r) => r.verbs);
 }
 
 function settingsText(objects: readonly KubeObject[]): string {
@@ -48,7 +49,7 @@ describeWithHelm("chart gitops values", () => {
   it("renders a gitops section the forecaster accepts, with the token Secret mounted where it points", async () => {
     const objects = await renderChart({ setString: { ...GITOPS, "gitops.outputMode": "git" } });
     const text = settingsText(objects);
-    const result = buildForecasterConfig({ env: { PROMETHEUS_URL: "http://prometheus:9090", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml" }, readText: (path) => (path === "/etc/trendmaster/settings.yaml" ? text : path === "/var/run/secrets/trendmaster/gitops/token" ? "ghp_x" : undefined) });
+    const result = buildForecasterConfig({ env: { PROMETHEUS_URL: "http://prometheus:9090", TRENDMASTER_SETTINGS: "/etc/trendmaster/settings.yaml" }, readText: (path) => (path === "/etc/trendmaster/settings.yaml" ? text : path === "/var/run/secrets/trendmaster/gitops/token" ? "ghp_x" : path === "/var/run/secrets/trendmaster/stamp/key" ? `${"k".repeat(48)}\n` : undefined) });
     if (!result.ok) throw new Error(result.problems.join("\n"));
     expect(result.config.output.outputMode).toBe("git");
     expect(result.config.output.gitops?.target).toMatchObject({ name: "ratelimit-config", repositoryUrl: GITOPS["gitops.repositoryUrl"], baseBranch: "main", branch: "trendmaster/ratelimit-config", path: GITOPS["gitops.path"], location: { format: "helm-block", keyPath: "ratelimit.config" }, mode: "pull-request" });
