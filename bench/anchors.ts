@@ -58,7 +58,7 @@ export function seasonalNaiveUpperMax(h: History): number {
   return top;
 }
 
-/** augurs Prophet (the seed's model) at full resolution: upper 95% bound, max over the horizon. */
+/** augurs Prophet (the integration guide's model) at full resolution: upper 95% bound, max over the horizon. */
 export function prophetUpperMax(h: History): number {
   initWasm();
   const model = new prophetModule.Prophet({ optimizer, intervalWidth: 0.95 });

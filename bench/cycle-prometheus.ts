@@ -7,7 +7,7 @@
  *   node dist/bench/cycle-prometheus.js [--rules 1000] [--days 14] [--workers 2]
  *
  * Prints the cycle's wall time per phase, its outcome, and the process's peak memory (RSS,
- * worker threads included). Target (the seed's): under 2 minutes and under 512 MiB.
+ * worker threads included). Target (the integration guide's): under 2 minutes and under 512 MiB.
  */
 import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";

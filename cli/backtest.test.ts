@@ -16,19 +16,19 @@ describe("trendmaster backtest: arguments", () => {
   it.each([
     ["no --csv", [], ["--csv FILE is required"]],
     ["a bad duration", ["--csv", "x.csv", "--step", "5x"], ["--step: invalid duration '5x' (examples: 30s, 5m, 1h, 21d, 2w)"]],
-    ["an unknown flag and a missing value", ["--csv", "x.csv", "--frobnicate", "--history"], ["unknown argument '--frobnicate'", "--history needs a value"]],
+    ["an unknown flag and a missing value", ["--csv", "x.csv", "--frobnicate", "--history"], ["unknown option '--frobnicate'", "--history needs a value"]],
   ])("exits 2 on %s, naming every problem", async (_name, args, problems) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(2);
     expect(stderr).toBe(
-      problems.map((p) => `trendmaster backtest: ${p}\n`).join("") + "usage: trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [--json]\n",
+      problems.map((p) => `trendmaster backtest: ${p}\n`).join("") + "usage: trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [-o table|json|yaml]\n",
     );
   });
 
   it("exits 2 when the file cannot be read", async () => {
     const { code, stderr } = await run(["--csv", "/nonexistent/traffic.csv"]);
     expect(code).toBe(2);
-    expect(stderr).toBe("trendmaster backtest: --csv: cannot read '/nonexistent/traffic.csv': ENOENT\n");
+    expect(stderr).toBe("trendmaster backtest: --csv '/nonexistent/traffic.csv': file not found\n");
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [--json]`
+ * `trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [-o table|json|yaml]`
  *
  * Fits on the last --history before the holdout, recommends a static limit in the series' own
  * unit (requests per step) and scores it and the point forecast on the holdout.
@@ -14,68 +14,71 @@ import { parseDurationSeconds } from "../forecaster/logic/duration.js";
 import { prepareForForecast } from "../forecaster/logic/forecast-summary.js";
 import { DEFAULT_FORECAST_SETTINGS, type ModelName } from "../forecaster/logic/settings.js";
 import type { RuleSeries } from "../forecaster/traffic.js";
+import { unreadableReason } from "../forecaster/logic/file-errors.js";
+import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec, type OptionValues } from "./options.js";
+import { OUTPUT_OPTIONS, outputFormatOf, renderStructured, type OutputFormat } from "./output-format.js";
 
 export interface CommandOutput {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
 }
 
-const USAGE = "usage: trendmaster backtest --csv FILE [--step 5m] [--history 21d] [--holdout 1d] [--json]";
+export const BACKTEST_SPEC: CommandSpec = {
+  name: "backtest",
+  summary: "fit on a timestamp,value CSV, recommend a static limit and score it on a holdout",
+  synopsis: "--csv FILE [--step 5m] [--history 21d] [--holdout 1d] [-o table|json|yaml]",
+  description:
+    "Fits on the last --history before the holdout, recommends a static limit in the series' own unit\n" +
+    "(requests per step) and scores it and the point forecast on the holdout (the last --holdout).",
+  options: [
+    { name: "csv", type: "string", valueName: "FILE", meaning: "traffic as timestamp,value rows (ISO 8601 or Unix seconds) (required)" },
+    { name: "step", type: "string", valueName: "DURATION", meaning: "sample step", defaultValue: "the most common gap between rows; with a step, rows are summed onto it" },
+    { name: "history", type: "string", valueName: "DURATION", meaning: "how much history before the holdout to fit on", defaultValue: "21d" },
+    { name: "holdout", type: "string", valueName: "DURATION", meaning: "the scored tail of the series", defaultValue: "1d" },
+    ...OUTPUT_OPTIONS,
+  ],
+  notes: "Durations: 30s, 5m, 1h, 21d, 2w.\nexit status: 0 done, 1 the backtest could not run on this data, 2 bad arguments or unreadable file",
+};
 
 interface BacktestArgs {
   readonly csv: string;
   readonly stepSeconds?: number;
   readonly historySeconds: number;
   readonly holdoutSeconds: number;
-  readonly json: boolean;
+  readonly format: OutputFormat;
 }
 
 /** Every problem with the arguments, or the parsed arguments. */
-function parseArgs(args: readonly string[]): { args?: BacktestArgs; problems: string[] } {
+function backtestArgs(values: OptionValues): { args?: BacktestArgs; problems: string[] } {
   const problems: string[] = [];
-  const values = new Map<string, string>();
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--json") {
-      json = true;
-      continue;
-    }
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    if (!["--csv", "--step", "--history", "--holdout"].includes(flag)) {
-      problems.push(`unknown argument '${arg}'`);
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined || value === "") problems.push(`${flag} needs a value`);
-    else values.set(flag, value);
-  }
   const duration = (flag: string, fallback?: string): number | undefined => {
-    const text = values.get(flag) ?? fallback;
+    const text = stringOption(values, flag) ?? fallback;
     if (text === undefined) return undefined;
     const seconds = parseDurationSeconds(text);
-    if (seconds === undefined) problems.push(`${flag}: invalid duration '${text}' (examples: 30s, 5m, 1h, 21d, 2w)`);
+    if (seconds === undefined) problems.push(`--${flag}: invalid duration '${text}' (examples: 30s, 5m, 1h, 21d, 2w)`);
     return seconds;
   };
-  const csv = values.get("--csv");
-  if (csv === undefined && !problems.some((p) => p.startsWith("--csv"))) problems.push("--csv FILE is required");
-  const stepSeconds = duration("--step");
-  const historySeconds = duration("--history", "21d");
-  const holdoutSeconds = duration("--holdout", "1d");
-  if (problems.length > 0 || csv === undefined || historySeconds === undefined || holdoutSeconds === undefined) return { problems };
-  return { args: { csv, historySeconds, holdoutSeconds, json, ...(stepSeconds !== undefined ? { stepSeconds } : {}) }, problems };
+  const csv = stringOption(values, "csv");
+  if (csv === undefined) problems.push("--csv FILE is required");
+  const stepSeconds = duration("step");
+  const historySeconds = duration("history", "21d");
+  const holdoutSeconds = duration("holdout", "1d");
+  const output = outputFormatOf(values);
+  if ("problem" in output) problems.push(output.problem);
+  if (problems.length > 0 || csv === undefined || historySeconds === undefined || holdoutSeconds === undefined || "problem" in output) return { problems };
+  return { args: { csv, historySeconds, holdoutSeconds, format: output.format, ...(stepSeconds !== undefined ? { stepSeconds } : {}) }, problems };
 }
 
 /** Exit code: 0 done, 1 the backtest could not run on this data, 2 bad arguments. */
 export async function backtestCommand(args: string[], out: CommandOutput): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    out.stdout(USAGE + "\n");
+  const line = parseCommandLine(BACKTEST_SPEC, args);
+  if (line.ok && line.help) {
+    out.stdout(formatCommandHelp(BACKTEST_SPEC));
     return 0;
   }
-  const parsed = parseArgs(args);
+  const parsed = line.ok ? backtestArgs(line.values) : { problems: [...line.problems] };
   if (parsed.args === undefined) {
-    for (const problem of parsed.problems) out.stderr(`trendmaster backtest: ${problem}\n`);
-    out.stderr(USAGE + "\n");
+    out.stderr(formatArgumentProblems(BACKTEST_SPEC, parsed.problems));
     return 2;
   }
   const opts = parsed.args;
@@ -83,7 +86,8 @@ export async function backtestCommand(args: string[], out: CommandOutput): Promi
   try {
     text = readFileSync(opts.csv, "utf8");
   } catch (error) {
-    out.stderr(`trendmaster backtest: --csv: cannot read '${opts.csv}': ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : unreadableReason(error);
+    out.stderr(`trendmaster backtest: --csv '${opts.csv}': ${reason}\n`);
     return 2;
   }
   const csv = parseTrafficCsv(text);
@@ -144,8 +148,8 @@ function runBacktest(opts: BacktestArgs, series: RuleSeries, out: CommandOutput)
     anomalies: r.anomalies.length,
     explanation: r.explanation,
   };
-  if (opts.json) {
-    out.stdout(JSON.stringify(report) + "\n");
+  if (opts.format !== "table") {
+    out.stdout(renderStructured(opts.format, report));
     return 0;
   }
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;

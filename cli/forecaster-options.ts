@@ -1,6 +1,6 @@
 /**
- * Argument parsing and configuration loading shared by `trendmaster forecaster`, `run`, `rollback`
- * and `history`: flags are parsed, the environment is read once, and every wrong setting is
+ * Options and configuration loading shared by `trendmaster forecaster`, `run`, `rollback` and
+ * `history`: the environment is read once, and every wrong setting is
  * printed before the command exits with 2.
  */
 import { readFileSync } from "node:fs";
@@ -8,35 +8,18 @@ import { availableParallelism } from "node:os";
 import { buildForecasterConfig, type ForecasterConfig } from "../forecaster/config.js";
 import { kubeconfigProblem } from "./kubeconfig-check.js";
 import type { CommandIO } from "./io.js";
+import type { OptionSpec } from "./options.js";
 
-export interface FlagSpec {
-  /** Flags without a value. */
-  readonly switches: readonly string[];
-  /** Flags with a value. */
-  readonly values: readonly string[];
-}
+/** Options of the commands that run forecast cycles (`run`, `forecaster`). */
+export const CYCLE_OPTIONS: readonly OptionSpec[] = [
+  { name: "dry-run", type: "boolean", meaning: "forecast and report, write nothing (also DRY_RUN=true)", defaultValue: "off" },
+  { name: "source-dir", type: "string", valueName: "DIR", meaning: "read traffic from CSV files in DIR instead of Prometheus", defaultValue: "Prometheus at PROMETHEUS_URL" },
+];
 
-export type ParsedFlags = { readonly ok: true; readonly switches: ReadonlySet<string>; readonly values: ReadonlyMap<string, string> } | { readonly ok: false; readonly problems: string[] };
-
-export function parseFlags(args: readonly string[], spec: FlagSpec): ParsedFlags {
-  const problems: string[] = [];
-  const switches = new Set<string>();
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (spec.switches.includes(name) && eq === -1) switches.add(name);
-    else if (spec.values.includes(name)) {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
-        problems.push(`${name} needs a value`);
-        if (value?.startsWith("--")) i--;
-      } else values.set(name, value);
-    } else problems.push(arg.startsWith("-") ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, switches, values };
-}
+/** Where the settings come from, for each command's help. */
+export const FORECASTER_ENVIRONMENT =
+  "Settings: PROMETHEUS_URL, DRY_RUN, LOG_LEVEL, KUBECONFIG, TRENDMASTER_SETTINGS, POD_NAMESPACE (docs/settings.md).\n" +
+  "Without KUBECONFIG, ~/.kube/config is read; inside a pod, its ServiceAccount.";
 
 function readText(path: string): string | undefined {
   try {

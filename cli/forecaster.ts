@@ -1,29 +1,36 @@
 import { createRuntime, startScheduled } from "../forecaster/main.js";
 import type { CommandIO } from "./io.js";
-import { loadForecasterConfig, parseFlags, terminationSignal } from "./forecaster-options.js";
+import { CYCLE_OPTIONS, FORECASTER_ENVIRONMENT, loadForecasterConfig, terminationSignal } from "./forecaster-options.js";
+import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, switchOption, type CommandSpec } from "./options.js";
 
-const USAGE = `usage: trendmaster forecaster [--dry-run] [--source-dir DIR] [--run-now]
-
-Runs forecast cycles on the SCHEDULE (node-cron, default '0 */6 * * *') with a random start
-jitter, one at a time across replicas (a Kubernetes Lease). Serves /metrics, /healthz and /readyz
-on forecaster.metrics.port (9090). SIGTERM stops the running cycle at a safe point and exits 0.
-  --run-now   also run a cycle right away (forecaster.runOnStart)`;
+export const FORECASTER_SPEC: CommandSpec = {
+  name: "forecaster",
+  summary: "run forecast cycles on the SCHEDULE (Lease, /metrics, Slack alerts)",
+  synopsis: "[--dry-run] [--source-dir DIR] [--run-now]",
+  description:
+    "Runs forecast cycles on the SCHEDULE (node-cron, default '0 */6 * * *') with a random start\n" +
+    "jitter, one at a time across replicas (a Kubernetes Lease). Serves /metrics, /healthz and /readyz\n" +
+    "on forecaster.metrics.port (9090). SIGTERM stops the running cycle at a safe point and exits 0.\n" +
+    "Logs are JSON lines on stdout at LOG_LEVEL.",
+  options: [...CYCLE_OPTIONS, { name: "run-now", type: "boolean", meaning: "also run a cycle right away (forecaster.runOnStart)", defaultValue: "off" }],
+  notes: FORECASTER_ENVIRONMENT,
+};
 
 /** `trendmaster forecaster`: the long-running scheduled forecaster. */
 export async function forecasterCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
-  const flags = parseFlags(args, { switches: ["--dry-run", "--run-now"], values: ["--source-dir"] });
-  if (!flags.ok) {
-    io.stderr(`trendmaster forecaster: ${flags.problems.join("; ")}\n${USAGE}\n`);
+  const parsed = parseCommandLine(FORECASTER_SPEC, args);
+  if (!parsed.ok) {
+    io.stderr(formatArgumentProblems(FORECASTER_SPEC, parsed.problems));
     return 2;
   }
-  const sourceDir = flags.values.get("--source-dir");
-  const loaded = loadForecasterConfig("forecaster", io, { ...(flags.switches.has("--dry-run") ? { dryRun: true } : {}), ...(sourceDir ? { sourceDir } : {}) }, true);
+  if (parsed.help) {
+    io.stdout(formatCommandHelp(FORECASTER_SPEC));
+    return 0;
+  }
+  const sourceDir = stringOption(parsed.values, "source-dir");
+  const loaded = loadForecasterConfig("forecaster", io, { ...(switchOption(parsed.values, "dry-run") ? { dryRun: true } : {}), ...(sourceDir ? { sourceDir } : {}) }, true);
   if (loaded === undefined) return 2;
-  const config = flags.switches.has("--run-now") ? { ...loaded, runOnStart: true } : loaded;
+  const config = switchOption(parsed.values, "run-now") ? { ...loaded, runOnStart: true } : loaded;
   const termination = terminationSignal();
   const runtime = await createRuntime(config);
   const scheduled = await startScheduled(runtime);

@@ -3,7 +3,11 @@ import { processIO, type CommandIO } from "./io.js";
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
-/** Each command is loaded on demand so `trendmaster validate` never pays for the forecaster's WASM. */
+/**
+ * One entry per command: the summary for `trendmaster --help`, and the command loaded on demand so
+ * `trendmaster validate` never pays for the forecaster's WASM. Each command's options and
+ * `--help` live in its own module (a `CommandSpec`, cli/options.ts).
+ */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: { summary: "check ratelimit config files or ConfigMap manifests as the ratelimit service loads them", load: async () => (await import("./validate.js")).validateCommand },
   webhook: { summary: "serve the admission webhook guarding ratelimit-config (enforce or audit mode)", load: async () => (await import("./webhook.js")).webhookCommand },
@@ -17,13 +21,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: trendmaster <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+  return [
+    "usage: trendmaster <command> [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run 'trendmaster <command> --help' for a command's options, their meanings and defaults.",
+    "validate, history, run, rollback and backtest print a table, or JSON/YAML with -o json|yaml.",
+    "",
+  ].join("\n");
 }
 
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    io.stdout(usage());
+    (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];

@@ -16,7 +16,8 @@ describe("trendmaster report arguments", () => {
   ])("%s is a usage error (exit 2)", async (_name, args, message) => {
     const result = await run(args);
     expect(result.code).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe(message);
+    // One line per problem, then the usage line.
+    expect(result.stderr.split("\n").filter((line) => line.startsWith("trendmaster report:"))).toEqual(message.split("; ").map((m, i) => (i === 0 ? m : `trendmaster report: ${m}`)));
     expect(result.stderr).toContain("usage: trendmaster report [-o FILE.html] [--source-dir DIR]");
   });
 

@@ -10,38 +10,44 @@ import { ReportUnavailable } from "../forecaster/report/gather.js";
 import { buildReportPage } from "../forecaster/report/report-page.js";
 import type { ReportDeps } from "../forecaster/report/gather.js";
 import type { CommandIO } from "./io.js";
-import { loadForecasterConfig, parseFlags } from "./forecaster-options.js";
+import { FORECASTER_ENVIRONMENT, loadForecasterConfig } from "./forecaster-options.js";
+import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec } from "./options.js";
 
 export const DEFAULT_REPORT_FILE = "trendmaster-report.html";
 
-const USAGE = `usage: trendmaster report [-o FILE.html] [--source-dir DIR]
-
-Writes one self-contained HTML page (scripts, styles and data inlined; no network request; opens
-from file://): every rule's current limit, recommendation, band, forecast peak and confidence,
-and a chart of its traffic, forecast and limits. Built from the forecast cache ConfigMap and the
-traffic the cycle used, re-fetched from PROMETHEUS_URL or from --source-dir's CSV files.
-  -o FILE.html      where to write it (default ${DEFAULT_REPORT_FILE})
-  --source-dir DIR  read traffic from DIR's CSV files, as 'run --once --source-dir' does
-Exit: 0 written, 1 no forecast yet or a source failed, 2 invalid arguments or configuration.
-Settings: PROMETHEUS_URL, KUBECONFIG, TRENDMASTER_SETTINGS, POD_NAMESPACE (docs/settings.md).`;
+export const REPORT_SPEC: CommandSpec = {
+  name: "report",
+  summary: "write the forecast report: one self-contained HTML page with every rule's traffic, forecast and limits",
+  synopsis: "[-o FILE.html] [--source-dir DIR]",
+  description:
+    "Writes one self-contained HTML page (scripts, styles and data inlined; no network request; opens\n" +
+    "from file://): every rule's current limit, recommendation, band, forecast peak and confidence,\n" +
+    "and a chart of its traffic, forecast and limits. Built from the forecast cache ConfigMap and the\n" +
+    "traffic the cycle used, re-fetched from PROMETHEUS_URL or from --source-dir's CSV files.",
+  options: [
+    { name: "output", short: "o", type: "string", valueName: "FILE.html", meaning: "where to write the page", defaultValue: DEFAULT_REPORT_FILE },
+    { name: "source-dir", type: "string", valueName: "DIR", meaning: "read traffic from DIR's CSV files, as 'run --once --source-dir' does", defaultValue: "Prometheus at PROMETHEUS_URL" },
+  ],
+  notes: `exit status: 0 written, 1 no forecast yet or a source failed, 2 invalid arguments or configuration\n${FORECASTER_ENVIRONMENT}`,
+};
 
 /** `trendmaster report`. */
 export async function reportCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    io.stdout(`${USAGE}\n`);
+  const parsed = parseCommandLine(REPORT_SPEC, args);
+  if (!parsed.ok) {
+    io.stderr(formatArgumentProblems(REPORT_SPEC, parsed.problems));
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout(formatCommandHelp(REPORT_SPEC));
     return 0;
   }
-  const flags = parseFlags(args, { switches: [], values: ["-o", "--source-dir"] });
-  if (!flags.ok) {
-    io.stderr(`trendmaster report: ${flags.problems.join("; ")}\n${USAGE}\n`);
-    return 2;
-  }
-  const output = flags.values.get("-o") ?? DEFAULT_REPORT_FILE;
+  const output = stringOption(parsed.values, "output") ?? DEFAULT_REPORT_FILE;
   if (!/\.html?$/i.test(output)) {
-    io.stderr(`trendmaster report: -o '${output}' should name an .html file\n${USAGE}\n`);
+    io.stderr(formatArgumentProblems(REPORT_SPEC, [`-o '${output}' should name an .html file`]));
     return 2;
   }
-  const sourceDir = flags.values.get("--source-dir");
+  const sourceDir = stringOption(parsed.values, "source-dir");
   const config = loadForecasterConfig("report", io, sourceDir ? { sourceDir } : {}, true);
   if (config === undefined) return 2;
 

@@ -3,39 +3,57 @@ import { KubeConfigMapStore } from "../forecaster/io/configmaps.js";
 import { KubeLeaseStore, StoreLeaseLock } from "../forecaster/io/lease.js";
 import { describeLimitChanges } from "../forecaster/logic/history.js";
 import { EXIT_LEASE_HELD, loadKubeConfig } from "../forecaster/main.js";
-import { rollback, RollbackError } from "../forecaster/rollback.js";
+import { rollback, RollbackError, type RollbackResult } from "../forecaster/rollback.js";
 import type { CommandIO } from "./io.js";
-import { loadForecasterConfig, parseFlags } from "./forecaster-options.js";
+import { FORECASTER_ENVIRONMENT, loadForecasterConfig } from "./forecaster-options.js";
+import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec } from "./options.js";
+import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 
-const USAGE = `usage: trendmaster rollback [--to REVISION] [--reason TEXT] [--actor NAME]
+export const ROLLBACK_SPEC: CommandSpec = {
+  name: "rollback",
+  summary: "restore ratelimit-config to a history revision, byte for byte",
+  synopsis: "[--to REVISION] [--reason TEXT] [--actor NAME] [-o table|json|yaml]",
+  description:
+    "Restores ratelimit-config's data exactly as a history revision saved it. The content it replaces is\n" +
+    "saved as a new revision first. Takes the forecaster's Lease, so it never races a cycle.",
+  options: [
+    { name: "to", type: "string", valueName: "REVISION", meaning: "the revision to restore (see 'trendmaster history')", defaultValue: "the newest: the content before the last change" },
+    { name: "reason", type: "string", valueName: "TEXT", meaning: "break-glass reason (trendmaster.io/override-reason) when the restored limits are outside the forecast band and you are on the webhook's allow-list" },
+    { name: "actor", type: "string", valueName: "NAME", meaning: "who to record as restoring it", defaultValue: "the kubeconfig user" },
+    ...OUTPUT_OPTIONS,
+  ],
+  notes: `exit status: 0 restored or already current, 1 failed or the webhook changed the restored limits, 2 bad arguments or configuration, 75 a forecast cycle holds the Lease (retry when it ends)
+${FORECASTER_ENVIRONMENT}`,
+};
 
-Restores ratelimit-config's data exactly as a history revision saved it (default: the newest, i.e.
-the content before the last change). The content it replaces is saved as a new revision first.
-Takes the forecaster's Lease, so it never races a cycle (exit 75 while a cycle runs).
-  --reason   break-glass reason (trendmaster.io/override-reason) for the webhook, when the restored
-             limits are outside the forecast band and you are on its allow-list
-  --actor    who to record (default: the kubeconfig user)`;
+/** The `-o json|yaml` report (field names are documented in the README). */
+function rollbackReport(target: string, result: RollbackResult): object {
+  if (result.status === "already-current") return { target, status: result.status, revision: result.revision, written: false };
+  return { target, status: result.status, revision: result.revision, savedAs: result.savedAs, written: true, exact: result.exact, conflicts: result.conflicts, changes: result.changes, ...(result.pruneProblem ? { pruneProblem: result.pruneProblem } : {}) };
+}
 
 export async function rollbackCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
-  const flags = parseFlags(args, { switches: [], values: ["--to", "--reason", "--actor"] });
-  if (!flags.ok) {
-    io.stderr(`trendmaster rollback: ${flags.problems.join("; ")}\n${USAGE}\n`);
+  const parsed = parseCommandLine(ROLLBACK_SPEC, args);
+  if (!parsed.ok) {
+    io.stderr(formatArgumentProblems(ROLLBACK_SPEC, parsed.problems));
     return 2;
   }
-  const toText = flags.values.get("--to");
+  if (parsed.help) {
+    io.stdout(formatCommandHelp(ROLLBACK_SPEC));
+    return 0;
+  }
+  const output = outputFormatOf(parsed.values);
+  const toText = stringOption(parsed.values, "to");
   const toRevision = toText === undefined ? undefined : Number(toText);
-  if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
-    io.stderr(`trendmaster rollback: --to '${toText}' is not a revision number\n`);
+  const problems = [...("problem" in output ? [output.problem] : []), ...(toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1) ? [`--to '${toText}' is not a revision number`] : [])];
+  if (problems.length > 0 || "problem" in output) {
+    io.stderr(formatArgumentProblems(ROLLBACK_SPEC, problems));
     return 2;
   }
   const config = loadForecasterConfig("rollback", io, {}, false);
   if (config === undefined) return 2;
   const kubeConfig = loadKubeConfig(config);
-  const actor = flags.values.get("--actor") ?? kubeConfig.getCurrentUser()?.name ?? "unknown";
+  const actor = stringOption(parsed.values, "actor") ?? kubeConfig.getCurrentUser()?.name ?? "unknown";
   const deps = { configMaps: new KubeConfigMapStore(kubeConfig, "trendmaster-rollback"), clock: systemClock };
   const lock = new StoreLeaseLock(new KubeLeaseStore(kubeConfig), { ...config.lease, identity: `rollback-${config.lease.identity}` }, systemClock);
   try {
@@ -45,15 +63,18 @@ export async function rollbackCommand(args: readonly string[], io: CommandIO): P
       return EXIT_LEASE_HELD;
     }
     try {
-      const reason = flags.values.get("--reason");
+      const reason = stringOption(parsed.values, "reason");
       const result = await rollback(deps, { ratelimitConfig: config.ratelimitConfig, history: config.history }, { ...(toRevision !== undefined ? { toRevision } : {}), actor, ...(reason ? { reason } : {}), maxConflictRetries: config.maxConflictRetries });
       const target = `${config.ratelimitConfig.namespace}/${config.ratelimitConfig.name}`;
+      if (output.format !== "table") io.stdout(renderStructured(output.format, rollbackReport(target, result)));
       if (result.status === "already-current") {
-        io.stdout(`${target} already holds the content of revision ${result.revision}: nothing written\n`);
+        if (output.format === "table") io.stdout(`${target} already holds the content of revision ${result.revision}: nothing written\n`);
         return 0;
       }
-      io.stdout(`${target} restored to revision ${result.revision}; the replaced content is revision ${result.savedAs}\n`);
-      if (result.changes.length > 0) io.stdout(`${describeLimitChanges(result.changes, 50)}\n`);
+      if (output.format === "table") {
+        io.stdout(`${target} restored to revision ${result.revision}; the replaced content is revision ${result.savedAs}\n`);
+        if (result.changes.length > 0) io.stdout(`${describeLimitChanges(result.changes, 50)}\n`);
+      }
       if (result.pruneProblem) io.stderr(`warning: ${result.pruneProblem}\n`);
       if (!result.exact) {
         io.stderr("warning: the stored content differs from the revision: the admission webhook changed it (limits clamped to the forecast band). Re-run with --reason as a break-glass user to restore it exactly.\n");

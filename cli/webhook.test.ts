@@ -25,10 +25,12 @@ describe("trendmaster webhook flags", () => {
     expect(io.err).toBe(`${message}usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n`);
   });
 
-  it("prints its usage on --help", async () => {
+  it("prints its usage and every option with its meaning on --help", async () => {
     const io = capture();
     expect(await webhookCommand(["--help"], io)).toBe(0);
-    expect(io.out).toBe("usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]\n");
+    expect(io.out.split("\n")[0]).toBe("usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]");
+    for (const option of ["--port P", "--cert F", "--key F", "--forecast FILE", "--mode enforce|audit", "--settings FILE", "--max-connections N", "--help"]) expect(io.out).toContain(option);
+    expect(io.out).toMatch(/--max-connections N +open connections accepted at once.*\(default: 1000\)/);
   });
 });
 

@@ -1,16 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { CommandIO } from "./io.js";
 import { kubeconfigProblem } from "./kubeconfig-check.js";
-import { buildWebhookConfig, WEBHOOK_USAGE } from "../webhook/config.js";
+import { buildWebhookConfig, WEBHOOK_SPEC, WEBHOOK_USAGE } from "../webhook/config.js";
+import { formatCommandHelp, parseCommandLine } from "./options.js";
 import { runWebhook } from "../webhook/main.js";
 
 /**
- * `trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE]`:
+ * `trendmaster webhook --port P --cert F --key F [options]`:
  * serve /mutate and /validate until SIGTERM or SIGINT. Exit 2 on bad flags or settings, 1 when it cannot start.
  */
 export async function webhookCommand(args: string[], io: CommandIO): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    io.stdout(`${WEBHOOK_USAGE}\n`);
+  const parsed = parseCommandLine(WEBHOOK_SPEC, args);
+  if (parsed.ok && parsed.help) {
+    io.stdout(formatCommandHelp(WEBHOOK_SPEC));
     return 0;
   }
   const built = buildWebhookConfig({

@@ -7,7 +7,7 @@ function build(env: Record<string, string>, settings?: string) {
 }
 
 describe("buildForecasterConfig", () => {
-  it("defaults: the seed's namespace/name, 6-hourly, apply mode, frozen", () => {
+  it("defaults: the integration guide's namespace/name, 6-hourly, apply mode, frozen", () => {
     const result = buildForecasterConfig({ env: { PROMETHEUS_URL: "http://prometheus:9090" }, readText: () => undefined, cores: 2 });
     expect(result.ok).toBe(true);
     if (!result.ok) return;

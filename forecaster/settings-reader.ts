@@ -104,7 +104,7 @@ export class SectionReader {
   }
 }
 
-/** true/false, and the seed's string forms "true"/"false" (any case). */
+/** true/false, and the integration guide's string forms "true"/"false" (any case). */
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") {

@@ -3,6 +3,7 @@
 // talks to the stand-in through @kubernetes/client-node exactly as it would to a cluster.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import yaml from "js-yaml";
 import { join } from "node:path";
 import { buildForecasterConfig, type ForecasterConfig } from "../forecaster/config.js";
 import type { ConfigMapObject, ConfigMapStore } from "../forecaster/io/configmaps.js";
@@ -227,6 +228,18 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
     }
     const after = await runTrendmaster(["history"], cliEnv());
     expect(after.stdout).toContain("by rollback to revision 1 by admin");
+    // The same listing for machines: the documented field names, parsed back.
+    const listedJson = JSON.parse((await runTrendmaster(["history", "-o", "json"], cliEnv())).stdout) as { target: string; keep: number; current: { exists: boolean }; revisions: Array<Record<string, unknown>> };
+    expect(listedJson).toMatchObject({ target: "istio-system/ratelimit-config", current: { exists: true } });
+    expect(Object.keys(listedJson.revisions[0] ?? {}).sort()).toEqual(["change", "configMap", "digest", "replacedAt", "replacedBy", "revision", "writtenAt", "writtenBy"]);
+    expect(listedJson.revisions.map((r) => r.revision)).toEqual([...listedJson.revisions.map((r) => r.revision)].sort((a, b) => Number(b) - Number(a)));
+    const shownYaml = yaml.load((await runTrendmaster(["history", "--show", "1", "-o", "yaml"], cliEnv())).stdout) as { revision: number; data: Record<string, string> };
+    expect(shownYaml.revision).toBe(1);
+    expect(shownYaml.data["config.yaml"]).toBe(revisions[1]);
+    // The last rollback restored revision 2: restoring it again writes nothing.
+    const rolledJson = await runTrendmaster(["rollback", "--to", "2", "--json"], cliEnv());
+    expect(rolledJson.code).toBe(0);
+    expect(JSON.parse(rolledJson.stdout)).toEqual({ target: "istio-system/ratelimit-config", status: "already-current", revision: 2, written: false });
     const missing = await runTrendmaster(["rollback", "--to", "99"], cliEnv());
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("revision 99 of istio-system/ratelimit-config not found; available:");
@@ -253,6 +266,25 @@ describeWithKubectl("forecaster cycle against the kube-apiserver stand-in", () =
     const alert = slack.messages.find((m) => m.channel === "#oncall");
     expect(alert?.text).toContain("cycle FAILED, current limits kept");
     expect(alert?.body).toContain("127.0.0.1:9");
+    // Not a terminal: logs stay JSON on stderr; -o json and -o yaml carry the same report.
+    const down = { PROMETHEUS_URL: "http://127.0.0.1:9/prometheus", LOG_LEVEL: "info" };
+    const piped = await runTrendmaster(["run", "--once", "-o", "json"], cliEnv(down));
+    expect(piped.code).toBe(1);
+    const report = JSON.parse(piped.stdout) as { outcome: string; errors: string[] };
+    expect(report.outcome).toBe("failed");
+    const logLines = piped.stderr.trim().split("\n");
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines) expect(JSON.parse(line)).toHaveProperty("msg");
+    const asYaml = await runTrendmaster(["run", "--once", "-o", "yaml"], cliEnv(down));
+    expect((yaml.load(asYaml.stdout) as { outcome: string; errors: string[] }).errors).toEqual(report.errors);
+    // At a terminal: the human report, and logs only at warning and above, as short lines.
+    const atTerminal = await runTrendmaster(["run", "--once"], cliEnv({ ...down, TRENDMASTER_TERMINAL: "1" }));
+    expect(atTerminal.code).toBe(1);
+    expect(atTerminal.stdout).toContain("failed");
+    for (const line of atTerminal.stderr.trim().split("\n").filter((l) => l !== "")) expect(line).toMatch(/^(warning|error|fatal): /);
+    const verbose = await runTrendmaster(["run", "--once", "-v"], cliEnv({ ...down, TRENDMASTER_TERMINAL: "1" }));
+    expect(verbose.stderr).toMatch(/^info: /m);
+    expect(verbose.stderr).not.toMatch(/^\{/m);
   });
 
   it("a Slack outage never fails a cycle", async () => {

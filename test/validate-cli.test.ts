@@ -64,7 +64,7 @@ describe("trendmaster validate", () => {
   it.each([
     ["no file", ["validate"], "trendmaster validate: no FILE given"],
     ["an unknown option", ["validate", "--strict", "x"], "trendmaster validate: unknown option '--strict'"],
-    ["a missing file", ["validate", join(dir, "missing.yaml")], `trendmaster validate: cannot read '${join(dir, "missing.yaml")}': ENOENT`],
+    ["a missing file", ["validate", join(dir, "missing.yaml")], `trendmaster validate: '${join(dir, "missing.yaml")}': file not found`],
     ["an unknown command", ["valdiate"], "trendmaster: unknown command 'valdiate'"],
   ])("exits 2 on %s", async (_name, args, message) => {
     const result = await trendmaster(args);

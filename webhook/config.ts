@@ -4,7 +4,7 @@ import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { missingFiles } from "../forecaster/logic/settings-schema.js";
 import { unreadableReason } from "../forecaster/logic/file-errors.js";
 
-export const WEBHOOK_USAGE = "usage: trendmaster webhook --port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]";
+import { parseCommandLine, stringOption, usageLine, type CommandSpec } from "../cli/options.js";
 
 /** Open connections the webhook accepts at once unless --max-connections says otherwise. */
 export const DEFAULT_MAX_CONNECTIONS = 1_000;
@@ -46,54 +46,57 @@ export interface ConfigInputs {
   readonly exists: (path: string) => boolean;
 }
 
-const FLAGS = ["--port", "--cert", "--key", "--forecast", "--mode", "--settings", "--max-connections"] as const;
-type Flag = (typeof FLAGS)[number];
+/** The webhook's flags, as `trendmaster webhook --help` explains them. */
+export const WEBHOOK_SPEC: CommandSpec = {
+  name: "webhook",
+  summary: "serve the admission webhook guarding ratelimit-config (enforce or audit mode)",
+  synopsis: "--port P --cert F --key F [--forecast FILE] [--mode enforce|audit] [--settings FILE] [--max-connections N]",
+  description:
+    "Serves /mutate and /validate over HTTPS until SIGTERM or SIGINT, with /healthz, /readyz and /metrics.\n" +
+    "Logs are JSON lines on stdout at LOG_LEVEL (default info).",
+  options: [
+    { name: "port", type: "string", valueName: "P", meaning: "HTTPS port to listen on (0 picks a free one) (required)" },
+    { name: "cert", type: "string", valueName: "F", meaning: "TLS certificate file, PEM; re-read when it changes (required)" },
+    { name: "key", type: "string", valueName: "F", meaning: "TLS private key file, PEM (required)" },
+    { name: "forecast", type: "string", valueName: "FILE", meaning: "read forecasts from this file instead of the forecast cache ConfigMap", defaultValue: "the ConfigMap, through the API server" },
+    { name: "mode", type: "string", valueName: "enforce|audit", meaning: "pin the mode; without it the settings file's webhook.mode applies, re-read when the file changes", defaultValue: "webhook.mode, else enforce" },
+    { name: "settings", type: "string", valueName: "FILE", meaning: "the settings file (docs/settings.md)", defaultValue: "TRENDMASTER_SETTINGS, else /etc/trendmaster/settings.yaml" },
+    { name: "max-connections", type: "string", valueName: "N", meaning: "open connections accepted at once; more are closed as they arrive", defaultValue: String(DEFAULT_MAX_CONNECTIONS) },
+  ],
+  notes: "exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start, 2 bad flags or settings",
+};
+
+export const WEBHOOK_USAGE = usageLine(WEBHOOK_SPEC);
 
 /** Parse flags, environment and settings file; every problem is reported at once. */
 export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: WebhookConfig } | { ok: false; problems: string[] } {
-  const problems: string[] = [];
-  const values = new Map<Flag, string>();
-  const args = inputs.args;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const eq = arg.indexOf("=");
-    const name = (eq === -1 ? arg : arg.slice(0, eq)) as Flag;
-    if (!FLAGS.includes(name)) {
-      problems.push(arg.startsWith("-") ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-      continue;
-    }
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
-      problems.push(`${name} needs a value`);
-      if (value?.startsWith("--")) i--;
-      continue;
-    }
-    if (values.has(name)) problems.push(`${name} is given twice`);
-    values.set(name, value);
-  }
-  const portText = values.get("--port");
+  const line = parseCommandLine(WEBHOOK_SPEC, inputs.args);
+  const problems: string[] = line.ok ? [] : [...line.problems];
+  const flags = line.values;
+  const flag = (name: string): string | undefined => stringOption(flags, name);
+  const portText = flag("port");
   let port = 0;
   if (portText === undefined) problems.push("--port is required");
   else if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) problems.push(`--port '${portText}' is not a port number (0-65535)`);
   else port = Number(portText);
-  for (const flag of ["--cert", "--key"] as const) {
-    const path = values.get(flag);
-    if (path === undefined) problems.push(`${flag} is required`);
-    else if (!inputs.exists(path)) problems.push(`${flag} '${path}' does not exist`);
+  for (const option of ["--cert", "--key"] as const) {
+    const path = flag(option.slice(2));
+    if (path === undefined) problems.push(`${option} is required`);
+    else if (!inputs.exists(path)) problems.push(`${option} '${path}' does not exist`);
   }
-  const maxConnectionsText = values.get("--max-connections");
+  const maxConnectionsText = flag("max-connections");
   let maxConnections = DEFAULT_MAX_CONNECTIONS;
   if (maxConnectionsText !== undefined) {
     if (/^\d{1,7}$/.test(maxConnectionsText) && Number(maxConnectionsText) >= 1) maxConnections = Number(maxConnectionsText);
     else problems.push(`--max-connections '${maxConnectionsText}' is not a whole number from 1 to 9999999`);
   }
-  const forecastFile = values.get("--forecast");
+  const forecastFile = flag("forecast");
   if (forecastFile !== undefined && !inputs.exists(forecastFile)) problems.push(`--forecast '${forecastFile}' does not exist`);
-  const modeText = values.get("--mode");
+  const modeText = flag("mode");
   if (modeText !== undefined && !(WEBHOOK_MODES as readonly string[]).includes(modeText)) problems.push(`--mode '${modeText}' is not one of ${WEBHOOK_MODES.join(", ")}`);
   const logLevel = inputs.env.LOG_LEVEL ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL '${logLevel}' is not one of ${LOG_LEVELS.join(", ")}`);
-  const settingsFlag = values.get("--settings");
+  const settingsFlag = flag("settings");
   const settingsFile = settingsFlag ?? inputs.env.TRENDMASTER_SETTINGS ?? "/etc/trendmaster/settings.yaml";
   let settingsText: string | undefined;
   try {
@@ -122,8 +125,8 @@ export function buildWebhookConfig(inputs: ConfigInputs): { ok: true; config: We
     ok: true,
     config: Object.freeze({
       port,
-      certFile: values.get("--cert") as string,
-      keyFile: values.get("--key") as string,
+      certFile: flag("cert") as string,
+      keyFile: flag("key") as string,
       ...(forecastFile !== undefined ? { forecastFile } : {}),
       ...(modeText !== undefined ? { pinnedMode: modeText as WebhookMode } : {}),
       settingsFile,

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { unwatchFile, watchFile } from "node:fs";
 import { pino, type Logger } from "pino";
 import { createMemoizedDerivations } from "./admission/content-memo.js";
 import type { AdmissionPolicy } from "./admission/policy.js";
 import type { WebhookConfig } from "./config.js";
 import { createFileForecastSource } from "./io/file-forecast-source.js";
+import { watchFileChanges } from "./io/file-change-watch.js";
 import type { ForecastSource } from "./io/forecast-source.js";
 import { kubeConfigMapAccess } from "./io/kube-configmap-access.js";
 import { createSlackNotifier } from "./io/slack-notifier.js";
@@ -75,7 +75,8 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
       (error: NodeJS.ErrnoException) => logger.warn({ file: config.settingsFile, code: error.code }, "settings file unreadable: keeping the previous settings"),
     );
   };
-  watchFile(config.settingsFile, { interval: pollIntervalMs, persistent: false }, settingsListener);
+  // Watched, so a mode switch applies to the next request; polling catches what events miss.
+  const settingsWatch = watchFileChanges(config.settingsFile, pollIntervalMs, settingsListener);
 
   // Read at start (config checked it exists); guardStamp.keyFile changes take effect on restart.
   const stampKeys =
@@ -121,7 +122,7 @@ export async function runWebhook(config: WebhookConfig, overrides: WebhookOverri
     port: running.port,
     policy: () => policy,
     async stop() {
-      unwatchFile(config.settingsFile, settingsListener);
+      settingsWatch.stop();
       stampKeys?.stop();
       tls.stop();
       forecast.stop();

@@ -1,5 +1,5 @@
 /**
- * The seed's "rate limit effectiveness": per rule, the share of requests the ratelimit service
+ * The integration guide's "rate limit effectiveness": per rule, the share of requests the ratelimit service
  * answered OVER_LIMIT, from its `over_limit` and `total_hits` counters (statsd-exporter names),
  * two instant queries per cycle whatever the number of rules.
  */

@@ -5,7 +5,7 @@
  */
 import { changesTable, type CycleReport } from "./cycle-report.js";
 
-/** The seed's alert kinds, each switchable in the settings file. */
+/** The integration guide's alert kinds, each switchable in the settings file. */
 export const ALERT_KINDS = ["rate_limit_changes", "ml_confidence_low", "system_errors"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -52,7 +52,7 @@ describeWithHelm("helm-chart renders and validates", () => {
     expect(ids.length).toBe(new Set(ids).size);
   });
 
-  it("renders the objects the issue asks for (default values)", () => {
+  it("renders the objects the TrendMaster-AI integration guide names (default values)", () => {
     const kinds = new Set(objectsOf("default values").map((o) => `${o.kind}/${o.metadata.name}`));
     for (const expected of [
       `Deployment/${FULLNAME}`,
