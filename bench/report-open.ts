@@ -22,26 +22,16 @@ import { buildReportData, type ReportRuleInput } from "../forecaster/report/repo
 import { renderReportHtml } from "../forecaster/report/report-html.js";
 import { chromiumMissing, launchChromium } from "../test/support/chromium.js";
 import { repoRoot } from "../test/support/paths.js";
+import { seededRandom } from "../forecaster/logic/synthetic-traffic.js";
 
 const STEP_SECONDS = 300;
 const DAYS = 28;
 const LOADS = 5;
 const END_MS = Date.UTC(2026, 0, 8, 14, 40);
 
-/** Deterministic PRNG (mulberry32): the same pages every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function syntheticRule(index: number): ReportRuleInput {
-  const next = random(index + 1);
+  // Seeded: the same pages every run.
+  const next = seededRandom(index + 1);
   const points = (DAYS * 86_400) / STEP_SECONDS;
   const startMs = END_MS - points * STEP_SECONDS * 1000;
   const mean = 50 + next() * 5000;

@@ -1,7 +1,7 @@
 import { createRuntime, startScheduled } from "../forecaster/main.js";
 import type { CommandIO } from "./io.js";
 import { CYCLE_OPTIONS, FORECASTER_ENVIRONMENT, loadForecasterConfig, terminationSignal } from "./forecaster-options.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, switchOption, type CommandSpec } from "./options.js";
+import { commandLineOrExit, stringOption, switchOption, type CommandSpec } from "./options.js";
 
 export const FORECASTER_SPEC: CommandSpec = {
   name: "forecaster",
@@ -18,15 +18,8 @@ export const FORECASTER_SPEC: CommandSpec = {
 
 /** `trendmaster forecaster`: the long-running scheduled forecaster. */
 export async function forecasterCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(FORECASTER_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(FORECASTER_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(FORECASTER_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(FORECASTER_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const sourceDir = stringOption(parsed.values, "source-dir");
   const loaded = loadForecasterConfig("forecaster", io, { ...(switchOption(parsed.values, "dry-run") ? { dryRun: true } : {}), ...(sourceDir ? { sourceDir } : {}) }, true);
   if (loaded === undefined) return 2;

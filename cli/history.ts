@@ -5,7 +5,7 @@ import { loadKubeConfig } from "../forecaster/main.js";
 import { formatHistory, listHistory, type HistoryListing } from "../forecaster/rollback.js";
 import type { CommandIO } from "./io.js";
 import { loadForecasterConfig } from "./forecaster-options.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec } from "./options.js";
+import { formatArgumentProblems, commandLineOrExit, stringOption, type CommandSpec } from "./options.js";
 import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 
 export const HISTORY_SPEC: CommandSpec = {
@@ -59,15 +59,8 @@ function historyReport(listing: HistoryListing, target: { namespace: string; nam
 }
 
 export async function historyCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(HISTORY_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(HISTORY_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(HISTORY_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(HISTORY_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const output = outputFormatOf(parsed.values);
   const showText = stringOption(parsed.values, "show");
   const show = showText === undefined ? undefined : Number(showText);

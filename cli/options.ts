@@ -4,6 +4,7 @@
  * arguments is reported at once, so a user fixes them in one go.
  */
 import { parseArgs } from "node:util";
+import type { CommandIO } from "./io.js";
 
 /** One option as the user types it and as `--help` explains it. */
 export interface OptionSpec {
@@ -151,4 +152,21 @@ export function formatCommandHelp(spec: CommandSpec): string {
 /** Each problem on its own line, then the usage line (the caller exits 2). */
 export function formatArgumentProblems(spec: CommandSpec, problems: readonly string[]): string {
   return `${problems.map((p) => `trendmaster ${spec.name}: ${p}\n`).join("")}${usageLine(spec)}\n`;
+}
+
+/**
+ * The parsed command line, or the exit code when there is nothing more to run: the help printed
+ * (0), or every problem printed with the usage line (2).
+ */
+export function commandLineOrExit(spec: CommandSpec, args: readonly string[], io: CommandIO): { readonly values: OptionValues; readonly positionals: readonly string[] } | number {
+  const parsed = parseCommandLine(spec, args);
+  if (!parsed.ok) {
+    io.stderr(formatArgumentProblems(spec, parsed.problems));
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout(formatCommandHelp(spec));
+    return 0;
+  }
+  return parsed;
 }

@@ -11,7 +11,7 @@ import { buildReportPage } from "../forecaster/report/report-page.js";
 import type { ReportDeps } from "../forecaster/report/gather.js";
 import type { CommandIO } from "./io.js";
 import { FORECASTER_ENVIRONMENT, loadForecasterConfig } from "./forecaster-options.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec } from "./options.js";
+import { formatArgumentProblems, commandLineOrExit, stringOption, type CommandSpec } from "./options.js";
 
 export const DEFAULT_REPORT_FILE = "trendmaster-report.html";
 
@@ -33,15 +33,8 @@ export const REPORT_SPEC: CommandSpec = {
 
 /** `trendmaster report`. */
 export async function reportCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(REPORT_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(REPORT_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(REPORT_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(REPORT_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const output = stringOption(parsed.values, "output") ?? DEFAULT_REPORT_FILE;
   if (!/\.html?$/i.test(output)) {
     io.stderr(formatArgumentProblems(REPORT_SPEC, [`-o '${output}' should name an .html file`]));

@@ -6,7 +6,7 @@ import { EXIT_LEASE_HELD, loadKubeConfig } from "../forecaster/main.js";
 import { rollback, RollbackError, type RollbackResult } from "../forecaster/rollback.js";
 import type { CommandIO } from "./io.js";
 import { FORECASTER_ENVIRONMENT, loadForecasterConfig } from "./forecaster-options.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, type CommandSpec } from "./options.js";
+import { formatArgumentProblems, commandLineOrExit, stringOption, type CommandSpec } from "./options.js";
 import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 
 export const ROLLBACK_SPEC: CommandSpec = {
@@ -33,15 +33,8 @@ function rollbackReport(target: string, result: RollbackResult): object {
 }
 
 export async function rollbackCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(ROLLBACK_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(ROLLBACK_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(ROLLBACK_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(ROLLBACK_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const output = outputFormatOf(parsed.values);
   const toText = stringOption(parsed.values, "to");
   const toRevision = toText === undefined ? undefined : Number(toText);

@@ -3,7 +3,7 @@ import { formatCycleReport } from "../forecaster/logic/cycle-report.js";
 import type { CycleReport } from "../forecaster/logic/cycle-report.js";
 import type { CommandIO } from "./io.js";
 import { CYCLE_OPTIONS, FORECASTER_ENVIRONMENT, loadForecasterConfig, terminationSignal } from "./forecaster-options.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, stringOption, switchOption, type CommandSpec, type OptionSpec } from "./options.js";
+import { formatArgumentProblems, commandLineOrExit, stringOption, switchOption, type CommandSpec, type OptionSpec } from "./options.js";
 import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 import { isTerminal, oneShotLogger, VERBOSE_OPTION } from "./terminal.js";
 
@@ -33,15 +33,8 @@ function structuredCycleReport(report: CycleReport): object {
 
 /** `trendmaster run --once`. */
 export async function runCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(RUN_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(RUN_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(RUN_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(RUN_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const output = outputFormatOf(parsed.values);
   if ("problem" in output) {
     io.stderr(formatArgumentProblems(RUN_SPEC, [output.problem]));

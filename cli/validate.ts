@@ -5,7 +5,7 @@ import { configFilesOfDocument } from "../ratelimit/configmap.js";
 import { loadRateLimitConfig, type ConfigFile } from "../ratelimit/loader.js";
 import type { ConfigProblem } from "../ratelimit/problems.js";
 import type { CommandIO } from "./io.js";
-import { formatArgumentProblems, formatCommandHelp, parseCommandLine, switchOption, type CommandSpec } from "./options.js";
+import { formatArgumentProblems, commandLineOrExit, switchOption, type CommandSpec } from "./options.js";
 import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 
 export const VALIDATE_SPEC: CommandSpec = {
@@ -40,15 +40,8 @@ const reported = (p: ConfigProblem): ReportedProblem => ({ code: p.code, file: p
 
 /** `trendmaster validate FILE...`. */
 export async function validateCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandLine(VALIDATE_SPEC, args);
-  if (!parsed.ok) {
-    io.stderr(formatArgumentProblems(VALIDATE_SPEC, parsed.problems));
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout(formatCommandHelp(VALIDATE_SPEC));
-    return 0;
-  }
+  const parsed = commandLineOrExit(VALIDATE_SPEC, args, io);
+  if (typeof parsed === "number") return parsed;
   const output = outputFormatOf(parsed.values);
   if ("problem" in output) {
     io.stderr(formatArgumentProblems(VALIDATE_SPEC, [output.problem]));
