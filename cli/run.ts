@@ -6,6 +6,8 @@ import { CYCLE_OPTIONS, FORECASTER_ENVIRONMENT, loadForecasterConfig, terminatio
 import { formatArgumentProblems, commandLineOrExit, stringOption, switchOption, type CommandSpec, type OptionSpec } from "./options.js";
 import { OUTPUT_OPTIONS, outputFormatOf, renderStructured } from "./output-format.js";
 import { isTerminal, oneShotLogger, VERBOSE_OPTION } from "./terminal.js";
+import { terminalProgress } from "./progress-line.js";
+import type { RulesProgress } from "../forecaster/cycle.js";
 
 /** Where the cycle's changes go (gitops.outputMode otherwise; docs/settings.md). */
 const OUTPUT_MODE_OPTION: OptionSpec = { name: "output-mode", type: "string", valueName: "MODE", meaning: "cluster (write ratelimit-config), git (a branch and one pull request, gitops.*) or both", defaultValue: "gitops.outputMode, or cluster" };
@@ -51,12 +53,19 @@ export async function runCommand(args: readonly string[], io: CommandIO): Promis
   const termination = terminationSignal();
   // Logs go to stderr so stdout holds only the report; a person at a terminal sees them as short lines.
   const humanLines = output.format === "table" && isTerminal(process.env, process.stdout);
-  const runtime = await createRuntime(config, { log: oneShotLogger("trendmaster-run", config.logLevel, humanLines, switchOption(parsed.values, "verbose")) });
+  // At a terminal, a progress line on stderr while the rules are fetched and forecast.
+  const progress = humanLines ? terminalProgress(io.stderr, Date.now) : undefined;
+  const runtime = await createRuntime(config, {
+    log: oneShotLogger("trendmaster-run", config.logLevel, humanLines, switchOption(parsed.values, "verbose")),
+    ...(progress ? { onRulesProgress: (p: RulesProgress) => progress.update(p) } : {}),
+  });
   try {
     const { exitCode, report } = await runOnce(runtime, io.stdout, termination.signal);
+    progress?.end();
     if (report) io.stdout(output.format === "table" ? formatCycleReport(report) : renderStructured(output.format, structuredCycleReport(report)));
     return exitCode;
   } finally {
+    progress?.end();
     termination.dispose();
     await runtime.close();
   }

@@ -72,6 +72,14 @@ export interface CycleDeps {
   readonly stampKeys?: () => StampKeyRing;
   /** Write-back to Git, for output modes `git` and `both`. */
   readonly gitWriteBack?: GitWriteBack;
+  /** Told after each chunk of rules is fetched and forecast (a terminal's progress line). */
+  readonly onRulesProgress?: (progress: RulesProgress) => void;
+}
+
+/** How far a cycle's fetch-and-forecast phase is. */
+export interface RulesProgress {
+  readonly rulesDone: number;
+  readonly rulesTotal: number;
 }
 
 export interface CycleSettings {
@@ -264,6 +272,7 @@ async function cyclePhases(deps: CycleDeps, settings: CycleSettings, started: Da
     checkpoint(signal);
     await forecastChunk(deps, settings, chunks[c] as LimitedRule[], report, origin.ms, recommendations, forecastErrors, signal);
     progress.accuracy.push(...measureAccuracy(chunks[c] as LimitedRule[], report, previous.cache, settings));
+    deps.onRulesProgress?.({ rulesDone: Math.min(toFetch.length, (c + 1) * settings.fetchChunkRules), rulesTotal: toFetch.length });
     checkpoint(signal);
   }
   progress.warnings.push(...answerWarnings.lines());

@@ -56,6 +56,7 @@ export interface RuntimeParts {
   readonly effectiveness?: EffectivenessSource;
   readonly metrics?: ForecasterMetrics;
   readonly gitWriteBack?: GitWriteBack;
+  readonly onRulesProgress?: CycleDeps["onRulesProgress"];
 }
 
 export function loadKubeConfig(config: ForecasterConfig): KubeConfig {
@@ -124,6 +125,7 @@ export async function createRuntime(config: ForecasterConfig, parts: RuntimePart
     ...(effectiveness ? { effectiveness } : {}),
     ...(config.stampKeyFile !== undefined ? { stampKeys: stampKeyFileReader(config.stampKeyFile) } : {}),
     ...(gitWriteBack ? { gitWriteBack } : {}),
+    ...(parts.onRulesProgress ? { onRulesProgress: parts.onRulesProgress } : {}),
   };
   return {
     config,
