@@ -12,6 +12,7 @@ import { cliPath } from "./support/paths.js";
 import { freeLoopbackPort, generateTraffic } from "./support/prometheus-server.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "./support/weekly-anchor.js";
+import { shiftedClockEnv } from "./support/shifted-clock-env.js";
 
 const kubectl = kubectlPath();
 if (kubectl === undefined) console.warn(missingBinaryMessage("kubectl"));
@@ -51,7 +52,7 @@ async function writeTraffic(dir: string, endMs: number): Promise<void> {
 }
 
 function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [cliPath(), ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cliPath(), ...args], { env: { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString("utf8")));
   child.stderr?.on("data", (c: Buffer) => (output += c.toString("utf8")));

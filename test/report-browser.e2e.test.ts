@@ -18,6 +18,7 @@ import { runProcess, type ProcessResult } from "./support/run-process.js";
 import { latestTimeOfWeek, THURSDAY_AFTERNOON } from "./support/weekly-anchor.js";
 import { startKubeApiStandIn, type KubeApiStandIn } from "./stand-ins/kube-apiserver/index.js";
 import { writeQuickStartTraffic } from "./quick-start/traffic.js";
+import { shiftedClockEnv } from "./support/shifted-clock-env.js";
 
 const kubectl = kubectlPath();
 const missing = chromiumMissing() ?? (kubectl === undefined ? missingBinaryMessage("kubectl") : undefined);
@@ -59,7 +60,7 @@ describeIf("report in chromium (quick-start data)", () => {
     await writeFile(settings, "forecaster:\n  historyDays: 28\n  stepSeconds: 300\n");
     traffic = join(work, "traffic");
     await writeQuickStartTraffic(example, traffic, latestTimeOfWeek(Date.now(), THURSDAY_AFTERNOON), { historyDays: 28, stepSeconds: 300 });
-    env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: settings, LOG_LEVEL: "warn", DRY_RUN: "false" };
+    env = { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, KUBECONFIG: kubeconfig, POD_NAMESPACE: "trendmaster", TRENDMASTER_SETTINGS: settings, LOG_LEVEL: "warn", DRY_RUN: "false" };
     beforeAnyCycle = await runProcess(process.execPath, [cliPath(), "report", "-o", join(work, "early.html"), "--source-dir", traffic], { env });
     const cycle = await runProcess(process.execPath, [cliPath(), "run", "--once", "--source-dir", traffic], { env });
     if (cycle.code !== 0) throw new Error(`run --once exited ${cycle.code}: ${cycle.stdout}${cycle.stderr}`);

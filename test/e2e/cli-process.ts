@@ -5,12 +5,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cliPath } from "../support/paths.js";
 import { runProcess, type ProcessResult } from "../support/run-process.js";
+import { shiftedClockEnv } from "../support/shifted-clock-env.js";
 
 export type CliResult = ProcessResult;
 
-/** A clean environment: only PATH from ours, so nothing of the test runner's leaks into the process. */
+/** A clean environment: only PATH (and a shifted clock, if any) from ours, so nothing else of the test runner's leaks in. */
 function processEnv(env: Readonly<Record<string, string>>): Record<string, string> {
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env };
+  return { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", ...env };
 }
 
 /** Runs `trendmaster <args>` and resolves with its exit code and output; killed after `timeoutMs`. */

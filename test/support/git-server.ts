@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { shiftedClockEnv } from "./shifted-clock-env.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -42,14 +43,10 @@ export interface GitServer {
 }
 
 /** libfaketime's variables: under a shifted clock (scripts/test-shifted-clocks.sh) git is shifted too. */
-function fakeTimeEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "LD_PRELOAD" || name.startsWith("FAKETIME") || name === "DONT_FAKE_MONOTONIC"));
-}
-
 /** The environment every git the tests run gets: no global or system config, no prompts. */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
-    ...fakeTimeEnv(),
+    ...shiftedClockEnv(),
     PATH: process.env.PATH,
     HOME: tmpdir(),
     GIT_CONFIG_NOSYSTEM: "1",
