@@ -1,9 +1,9 @@
 // A cycle tells its progress after each chunk of rules is fetched and forecast.
 import { runCycle, type CycleDeps, type RulesProgress } from "./cycle.js";
-import { FakeClock } from "./io/clock.js";
-import { MemoryConfigMapStore } from "./io/memory-kube.js";
-import { RecordingNotifier } from "./io/slack.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "./testing/fakes.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../test/fakes/memory-kube.js";
+import { RecordingNotifier } from "../test/fakes/recording-notifier.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../test/fakes/cycle-fakes.js";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 

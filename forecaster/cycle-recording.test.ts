@@ -2,10 +2,10 @@
 // the same recommendations whatever day the cycle runs.
 import type { LimitedRule } from "../ratelimit/rule.js";
 import { runCycle, type CycleDeps } from "./cycle.js";
-import { FakeClock } from "./io/clock.js";
-import { MemoryConfigMapStore } from "./io/memory-kube.js";
-import { RecordingNotifier } from "./io/slack.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "./testing/fakes.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../test/fakes/memory-kube.js";
+import { RecordingNotifier } from "../test/fakes/recording-notifier.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../test/fakes/cycle-fakes.js";
 
 const CONFIG = "domain: edge\ndescriptors:\n  - key: PARTNER\n    value: acme\n    rate_limit: {unit: minute, requests_per_unit: 100}\n";
 const NOW = Date.parse("2026-12-05T23:47:13Z");

@@ -3,12 +3,12 @@ import { configDataDigest } from "../ratelimit/digest.js";
 import { parseStampKeyRing, signGuardStamp, type StampKeyRing } from "../ratelimit/guard-stamp.js";
 import { decodeForecastCache } from "../ratelimit/forecast-cache.js";
 import { runCycle, type CycleDeps } from "./cycle.js";
-import { FakeClock } from "./io/clock.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
 import type { ConfigMapObject } from "./io/configmaps.js";
-import { MemoryConfigMapStore } from "./io/memory-kube.js";
-import { RecordingNotifier } from "./io/slack.js";
+import { MemoryConfigMapStore } from "../test/fakes/memory-kube.js";
+import { RecordingNotifier } from "../test/fakes/recording-notifier.js";
 import { historyEntries, historyLabelSelector } from "./logic/history.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "./testing/fakes.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../test/fakes/cycle-fakes.js";
 
 const CONFIG = `# edge limits, owned by the platform team
 domain: edge

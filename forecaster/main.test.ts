@@ -1,10 +1,10 @@
 import { buildForecasterConfig } from "./config.js";
 import { systemClock } from "./io/clock.js";
-import { MemoryConfigMapStore, MemoryLeaseStore } from "./io/memory-kube.js";
+import { MemoryConfigMapStore, MemoryLeaseStore } from "../test/fakes/memory-kube.js";
 import { ForecasterMetrics } from "./io/metrics.js";
-import { RecordingNotifier } from "./io/slack.js";
+import { RecordingNotifier } from "../test/fakes/recording-notifier.js";
 import { createRuntime, EXIT_LEASE_HELD, hungCycleReason, runLeasedCycle, runOnce, startScheduled } from "./main.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster } from "./testing/fakes.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster } from "../test/fakes/cycle-fakes.js";
 
 const CONFIG = "domain: edge\ndescriptors:\n  - key: PARTNER\n    value: acme\n    rate_limit: {unit: minute, requests_per_unit: 100}\n";
 

@@ -1,11 +1,11 @@
 import { configDataDigest } from "../ratelimit/digest.js";
 import { parseStampKeyRing } from "../ratelimit/guard-stamp.js";
 import { runCycle } from "./cycle.js";
-import { FakeClock } from "./io/clock.js";
-import { MemoryConfigMapStore } from "./io/memory-kube.js";
-import { RecordingNotifier } from "./io/slack.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../test/fakes/memory-kube.js";
+import { RecordingNotifier } from "../test/fakes/recording-notifier.js";
 import { formatHistory, listHistory, rollback, RollbackError } from "./rollback.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "./testing/fakes.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../test/fakes/cycle-fakes.js";
 
 const target = { namespace: "istio-system", name: "ratelimit-config" };
 const text = (n: number) => `domain: edge\ndescriptors:\n  - key: PARTNER\n    value: acme\n    rate_limit: {unit: minute, requests_per_unit: ${n}}  # keep me\n`;

@@ -11,7 +11,7 @@ import { KubeConfigMapStore } from "../forecaster/io/configmaps.js";
 import { ForecasterMetrics } from "../forecaster/io/metrics.js";
 import { SlackNotifier } from "../forecaster/io/slack.js";
 import { createRuntime, loadKubeConfig, runLeasedCycle, runOnce, type ForecasterRuntime } from "../forecaster/main.js";
-import { FakeTrafficSource, quietLog, TableForecaster } from "../forecaster/testing/fakes.js";
+import { FakeTrafficSource, quietLog, TableForecaster } from "./fakes/cycle-fakes.js";
 import { kubectlPath, missingBinaryMessage } from "./support/binaries.js";
 import { runKubectl, type KubectlResult } from "./support/kubectl.js";
 import { runTrendmaster } from "./e2e/cli-process.js";

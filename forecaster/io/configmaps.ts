@@ -1,7 +1,7 @@
 /**
  * ConfigMaps as the forecaster reads and writes them: ratelimit-config, the forecast cache and the
  * history revisions. The cycle only sees ConfigMapStore; KubeConfigMapStore talks to the API server
- * through @kubernetes/client-node, MemoryConfigMapStore (memory-kube.ts) stands in for tests.
+ * through @kubernetes/client-node, tests use the in-memory store in test/fakes/memory-kube.ts.
  */
 import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap, type V1ManagedFieldsEntry } from "@kubernetes/client-node";
 

@@ -1,6 +1,6 @@
-import { FakeClock } from "./clock.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { StoreLeaseLock } from "./lease.js";
-import { MemoryLeaseStore } from "./memory-kube.js";
+import { MemoryLeaseStore } from "../../test/fakes/memory-kube.js";
 
 const settings = (identity: string) => ({ namespace: "trendmaster", name: "trendmaster-forecaster", identity, durationSeconds: 60, renewEverySeconds: 20 });
 

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildForecasterConfig } from "../config.js";
 import { runCycle } from "../cycle.js";
-import { FakeClock } from "./clock.js";
-import { MemoryConfigMapStore } from "./memory-kube.js";
-import { RecordingNotifier } from "./slack.js";
-import { FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../testing/fakes.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../../test/fakes/memory-kube.js";
+import { RecordingNotifier } from "../../test/fakes/recording-notifier.js";
+import { FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../../test/fakes/cycle-fakes.js";
 import { ForecasterMetrics } from "./metrics.js";
 import { pushCycleMetrics } from "./metrics-push.js";
 

@@ -1,10 +1,10 @@
 import { runCycle } from "../cycle.js";
 import { parseStampKeyRing } from "../../ratelimit/guard-stamp.js";
-import { FakeClock } from "./clock.js";
-import { MemoryConfigMapStore } from "./memory-kube.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../../test/fakes/memory-kube.js";
 import { ForecasterMetrics } from "./metrics.js";
-import { RecordingNotifier } from "./slack.js";
-import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../testing/fakes.js";
+import { RecordingNotifier } from "../../test/fakes/recording-notifier.js";
+import { configMap, FakeTrafficSource, quietLog, TableForecaster, testCycleSettings } from "../../test/fakes/cycle-fakes.js";
 
 const rules = (n: number) => `domain: edge\ndescriptors:\n${Array.from({ length: n }, (_, k) => `  - key: PARTNER\n    value: p${k}\n    rate_limit: {unit: minute, requests_per_unit: 100}\n`).join("")}`;
 

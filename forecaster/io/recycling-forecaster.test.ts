@@ -1,6 +1,6 @@
 import { RecyclingForecaster, type ClosableForecaster } from "./recycling-forecaster.js";
-import { TableForecaster } from "../testing/fakes.js";
-import { flatSeries } from "../testing/fakes.js";
+import { TableForecaster } from "../../test/fakes/cycle-fakes.js";
+import { flatSeries } from "../../test/fakes/cycle-fakes.js";
 import { DEFAULT_FORECAST_SETTINGS } from "../logic/settings.js";
 
 describe("RecyclingForecaster", () => {

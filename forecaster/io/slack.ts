@@ -1,8 +1,12 @@
 /**
- * Delivers alerts to Slack: a bot token (chat.postMessage, one call per channel) or incoming-webhook
- * URLs. A Slack outage never fails a cycle: every failure is returned and logged, never thrown.
+ * Delivers alerts to Slack through Slack's own clients: `@slack/web-api` (chat.postMessage with a
+ * bot token, one call per channel) and `@slack/webhook` (incoming-webhook URLs). Both the
+ * forecaster and the webhook's break-glass notices go through this one notifier. A Slack outage
+ * never fails a cycle or a write: every failure is returned as a result, never thrown.
  */
 import { readFile } from "node:fs/promises";
+import { LogLevel, type Logger as SlackLogger, type RetryOptions, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient } from "@slack/web-api";
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from "@slack/webhook";
 import type { Alert, AlertKind } from "../logic/alerts.js";
 import { RedactedSecret } from "./prometheus-settings.js";
 
@@ -38,41 +42,55 @@ export interface SlackSettings {
   readonly timeoutMs: number;
 }
 
+/**
+ * Two retries, about 0.5 s then 1 s apart, for 5xx answers and network errors (the Web API client
+ * also waits out a 429's Retry-After). Slack's own default retries for about 30 minutes, which would
+ * hold a cycle long after its alert stopped being news.
+ */
+export const SLACK_RETRY: RetryOptions = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000, randomize: false };
+
 /** Sends nothing: Slack not configured. */
 export const silentNotifier: Notifier = { send: async () => [] };
 
-/** Keeps every alert, for tests and the demo. */
-export class RecordingNotifier implements Notifier {
-  readonly alerts: Alert[] = [];
-  async send(alert: Alert): Promise<DeliveryResult[]> {
-    this.alerts.push(alert);
-    return [{ destination: "recorder", ok: true }];
-  }
-}
+/** The clients log through console by default; failures here are returned as results instead. */
+const silentSlackLogger: SlackLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
 
 export class SlackNotifier implements Notifier {
   constructor(
     private readonly settings: SlackSettings,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly retry: RetryOptions = SLACK_RETRY,
   ) {}
 
   async send(alert: Alert): Promise<DeliveryResult[]> {
     const route = this.settings.alerts[alert.kind];
     if (!route.enabled) return [];
     const results: DeliveryResult[] = [];
-    const token = this.settings.botTokenFile !== undefined || this.settings.botToken !== undefined ? await this.#token() : undefined;
-    if (token !== undefined) {
-      for (const channel of route.channels) {
-        results.push("error" in token ? { destination: channel, ok: false, error: token.error } : await this.#postMessage(token.value, channel, alert));
+    const blocks = [{ type: "section" as const, text: { type: "mrkdwn" as const, text: clip(alert.body) } }];
+    if (route.channels.length > 0 && (this.settings.botTokenFile !== undefined || this.settings.botToken !== undefined)) {
+      const token = await this.#token();
+      if ("error" in token) results.push(...route.channels.map((channel) => ({ destination: channel, ok: false, error: token.error })));
+      else {
+        const client = new WebClient(token.value, { slackApiUrl: withSlash(this.settings.apiUrl), timeout: this.settings.timeoutMs, retryConfig: this.retry, logger: silentSlackLogger });
+        for (const channel of route.channels) {
+          results.push(await deliver(channel, "chat.postMessage", () => client.chat.postMessage({ channel, text: alert.title, blocks, unfurl_links: false })));
+        }
       }
     }
     const urls = await this.#webhookUrls();
     if ("error" in urls) results.push({ destination: "incoming webhooks", ok: false, error: urls.error });
     else {
-      let n = 0;
-      for (const url of urls.value) {
-        n += 1;
-        results.push(await this.#postWebhook(url, `webhook #${n}`, alert));
+      for (const [index, url] of urls.value.entries()) {
+        const destination = `webhook #${index + 1}`;
+        const webhook = new IncomingWebhook(url.reveal(), { timeout: this.settings.timeoutMs, retryConfig: this.retry });
+        results.push(await deliver(destination, "incoming webhook", () => webhook.send({ text: alert.title, blocks })));
       }
     }
     return results;
@@ -100,52 +118,46 @@ export class SlackNotifier implements Notifier {
       return { error: `slack.webhookUrlFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
     }
   }
+}
 
-  async #postMessage(token: string, channel: string, alert: Alert): Promise<DeliveryResult> {
-    const url = `${this.settings.apiUrl.replace(/\/+$/, "")}/chat.postMessage`;
-    const body = JSON.stringify({ channel, text: alert.title, blocks: [{ type: "section", text: { type: "mrkdwn", text: clip(alert.body) } }], unfurl_links: false });
-    return this.#post(url, body, channel, { authorization: `Bearer ${token}` }, (status, text) => {
-      let parsed: { ok?: unknown; error?: unknown } = {};
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        return `chat.postMessage to ${channel}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`;
-      }
-      return parsed.ok === true ? undefined : `chat.postMessage to ${channel}: ${String(parsed.error ?? `HTTP ${status}`)}`;
-    });
+async function deliver(destination: string, what: string, call: () => Promise<unknown>): Promise<DeliveryResult> {
+  try {
+    await call();
+    return { destination, ok: true };
+  } catch (error) {
+    return { destination, ok: false, error: `${what} to ${destination}: ${slackFailure(error)}` };
   }
+}
 
-  async #postWebhook(url: RedactedSecret, destination: string, alert: Alert): Promise<DeliveryResult> {
-    const body = JSON.stringify({ text: alert.title, blocks: [{ type: "section", text: { type: "mrkdwn", text: clip(alert.body) } }] });
-    return this.#post(url.reveal(), body, destination, {}, (status, text) => (status === 200 ? undefined : `incoming webhook ${destination}: HTTP ${status} ${text.slice(0, 200)}`));
+/**
+ * What went wrong, in Slack's words where it gave some. Never the URL: an incoming webhook's URL
+ * is its secret.
+ */
+export function slackFailure(error: unknown): string {
+  if (error instanceof WebAPIPlatformError) return error.data.error;
+  if (error instanceof WebAPIRateLimitedError) return `rate limited (retry after ${error.retryAfter} s)`;
+  if (error instanceof WebAPIHTTPError || error instanceof IncomingWebhookHTTPError) {
+    const body = typeof error.body === "string" && error.body !== "" ? ` ${error.body.slice(0, 200)}` : "";
+    return `HTTP ${error.statusCode}${body}`;
   }
+  if (error instanceof WebAPIRequestError || error instanceof IncomingWebhookRequestError) return requestFailure(error.original);
+  return requestFailure(error);
+}
 
-  /** One retry after a 429 (honouring a short Retry-After) or a 5xx/network error. */
-  async #post(url: string, body: string, destination: string, headers: Record<string, string>, check: (status: number, text: string) => string | undefined): Promise<DeliveryResult> {
-    let lastError = "";
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const response = await this.fetchImpl(url, {
-          method: "POST",
-          headers: { "content-type": "application/json; charset=utf-8", ...headers },
-          body,
-          signal: AbortSignal.timeout(this.settings.timeoutMs),
-        });
-        const text = await response.text();
-        if (response.status === 429 || response.status >= 500) {
-          lastError = `${destination}: HTTP ${response.status}`;
-          const retryAfterSeconds = Math.min(Number(response.headers.get("retry-after") ?? "1") || 1, 5);
-          await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1000));
-          continue;
-        }
-        const error = check(response.status, text);
-        return error === undefined ? { destination, ok: true } : { destination, ok: false, error };
-      } catch (error) {
-        lastError = `${destination}: ${(error as Error).message}`;
-      }
-    }
-    return { destination, ok: false, error: lastError };
-  }
+/**
+ * A network failure's cause: fetch reports ECONNREFUSED and friends as "fetch failed" with a cause.
+ * Read by shape, not `instanceof Error`: fetch's errors may come from another realm.
+ */
+function requestFailure(error: unknown): string {
+  const failure = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null | undefined;
+  if (typeof failure !== "object" || failure === null) return String(error);
+  if (failure.name === "TimeoutError") return "timed out";
+  if (failure.cause?.code !== undefined) return String(failure.cause.code);
+  return String(failure.cause?.message ?? failure.message ?? error);
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
 }
 
 /** Slack section text is limited to 3000 characters; a code block cut in half is closed again. */

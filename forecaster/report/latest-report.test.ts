@@ -1,6 +1,6 @@
 import { encodeForecastCache, type ForecastCache } from "../../ratelimit/forecast-cache.js";
-import { FakeClock } from "../io/clock.js";
-import { MemoryConfigMapStore } from "../io/memory-kube.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { MemoryConfigMapStore } from "../../test/fakes/memory-kube.js";
 import { emptyFetchReport, type TrafficSource } from "../io/traffic-source.js";
 import { DEFAULT_FORECAST_SETTINGS } from "../logic/settings.js";
 import type { TimeRange } from "../traffic.js";

@@ -7,7 +7,7 @@ import { loadRateLimitConfig } from "../../ratelimit/loader.js";
 import { runGitStep } from "../../forecaster/gitops/cycle-step.js";
 import { gitWriteBackOf } from "../../forecaster/gitops/connect.js";
 import type { CyclePlan } from "../../forecaster/logic/plan.js";
-import { quietLog } from "../../forecaster/testing/fakes.js";
+import { quietLog } from "../fakes/cycle-fakes.js";
 import { repoRoot } from "../support/paths.js";
 import { startGitServer, type GitServer } from "../support/git-server.js";
 import { startGitLabMergeRequestsApiStandIn, type GitLabMergeRequestsApiStandIn } from "../stand-ins/gitlab-merge-requests-api.js";

@@ -11,7 +11,7 @@ import { runGitStep, type GitWriteBack } from "../../forecaster/gitops/cycle-ste
 import { gitWriteBackOf } from "../../forecaster/gitops/connect.js";
 import type { GitopsSettings } from "../../forecaster/gitops/settings.js";
 import type { CyclePlan, RulePlan } from "../../forecaster/logic/plan.js";
-import { quietLog } from "../../forecaster/testing/fakes.js";
+import { quietLog } from "../fakes/cycle-fakes.js";
 import { repoRoot } from "../support/paths.js";
 import { startGitServer, type GitServer } from "../support/git-server.js";
 import { startGitHubPullsApiStandIn, type GitHubPullsApiStandIn } from "../stand-ins/github-pulls-api.js";

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { SlackNotifier, type Notifier, type SlackSettings } from "../../forecaster/io/slack.js";
 
 /** A break-glass write, as told to the on-call channel. */
 export interface BreakGlassNotice {
@@ -24,51 +24,37 @@ export interface SlackDelivery {
   readonly timeoutMs: number;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+const MAX_LISTED_RULES = 20;
 
-async function readLines(path: string): Promise<string[]> {
-  return (await readFile(path, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+/** The notice as an alert on the forecaster's rate_limit_changes route. */
+export function breakGlassAlertText(notice: BreakGlassNotice): { title: string; body: string } {
+  const listed = notice.rules.slice(0, MAX_LISTED_RULES).join("\n");
+  const more = notice.rules.length > MAX_LISTED_RULES ? `\n... and ${notice.rules.length - MAX_LISTED_RULES} more` : "";
+  const title = `:rotating_light: Break-glass write to ${notice.configMap} by ${notice.user}: ${notice.reason}`;
+  return { title, body: `${title}\n${notice.rules.length === 0 ? "no limit outside its band" : listed + more}` };
+}
+
+/** The shared Slack notifier, routed as the forecaster routes rate_limit_changes. */
+export function slackSettingsOf(delivery: SlackDelivery): SlackSettings {
+  const off = { enabled: false, channels: [] };
+  return {
+    ...(delivery.webhookUrlFile !== undefined ? { webhookUrlFile: delivery.webhookUrlFile } : {}),
+    ...(delivery.botTokenFile !== undefined ? { botTokenFile: delivery.botTokenFile } : {}),
+    apiUrl: delivery.apiUrl,
+    timeoutMs: delivery.timeoutMs,
+    alerts: { rate_limit_changes: { enabled: true, channels: delivery.channels }, ml_confidence_low: off, system_errors: off },
+  };
 }
 
 /**
- * Break-glass notices to Slack, through the same settings the forecaster uses (its
- * rate_limit_changes route). Failures go to `onError`, never thrown: a notice must not fail a write.
+ * Break-glass notices to Slack, through the notifier the forecaster uses. Failures go to
+ * `onError`, never thrown: a notice must not fail a write.
  */
-export function createSlackNotifier(delivery: SlackDelivery, onError: (message: string) => void, fetchFn: FetchLike = fetch): BreakGlassNotifier {
-  const post = async (url: string, body: unknown, headers: Record<string, string>, where: string) => {
-    try {
-      const response = await fetchFn(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(delivery.timeoutMs) });
-      const text = await response.text();
-      const slackError = headers.authorization !== undefined && !/"ok"\s*:\s*true/.test(text);
-      if (response.status !== 200 || slackError) onError(`Slack break-glass notice to ${where}: HTTP ${response.status} ${text.slice(0, 200)}`);
-    } catch (error) {
-      onError(`Slack break-glass notice to ${where} failed: ${(error as Error).message}`);
-    }
-  };
+export function createSlackNotifier(delivery: SlackDelivery, onError: (message: string) => void, notifier: Notifier = new SlackNotifier(slackSettingsOf(delivery))): BreakGlassNotifier {
   return {
     async notify(notice) {
-      const rules = notice.rules.length === 0 ? "no limit outside its band" : notice.rules.slice(0, 20).join("\n") + (notice.rules.length > 20 ? `\n... and ${notice.rules.length - 20} more` : "");
-      const text = `:rotating_light: Break-glass write to ${notice.configMap} by ${notice.user}: ${notice.reason}\n${rules}`;
-      if (delivery.webhookUrlFile !== undefined) {
-        let urls: string[] = [];
-        try {
-          urls = await readLines(delivery.webhookUrlFile);
-        } catch (error) {
-          onError(`slack.webhookUrlFile ${delivery.webhookUrlFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-        }
-        await Promise.all(urls.map((url, i) => post(url, { text }, {}, `webhook #${i + 1}`)));
-      }
-      if (delivery.botTokenFile !== undefined && delivery.channels.length > 0) {
-        let token = "";
-        try {
-          token = (await readFile(delivery.botTokenFile, "utf8")).trim();
-        } catch (error) {
-          onError(`slack.botTokenFile ${delivery.botTokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-          return;
-        }
-        const url = `${delivery.apiUrl.replace(/\/+$/, "")}/chat.postMessage`;
-        await Promise.all(delivery.channels.map((channel) => post(url, { channel, text, unfurl_links: false }, { authorization: `Bearer ${token}` }, channel)));
-      }
+      const results = await notifier.send({ kind: "rate_limit_changes", ...breakGlassAlertText(notice) });
+      for (const result of results) if (!result.ok) onError(`Slack break-glass notice: ${result.error ?? result.destination}`);
     },
   };
 }

@@ -1,10 +1,9 @@
 /**
- * In-memory ConfigMap and Lease stores with the API server's resourceVersion rules: for unit tests
- * and for running a cycle with no cluster at all. Cross-process tests use the HTTPS stand-in in
- * test/stand-ins/ instead.
+ * In-memory ConfigMap and Lease stores with the API server's resourceVersion rules, for unit tests.
+ * Cross-process tests use the HTTPS kube-apiserver stand-in in test/stand-ins/ instead.
  */
-import { KubeRequestError, type ConfigMapObject, type ConfigMapStore } from "./configmaps.js";
-import type { LeaseObject, LeaseStore } from "./lease.js";
+import { KubeRequestError, type ConfigMapObject, type ConfigMapStore } from "../../forecaster/io/configmaps.js";
+import type { LeaseObject, LeaseStore } from "../../forecaster/io/lease.js";
 
 interface Stored<T> {
   readonly object: T;

@@ -1,15 +1,15 @@
 /**
- * Fakes behind the cycle's interfaces, shared by the unit tests here and the cross-process tests
- * under test/: a traffic source serving fixed series, a forecaster answering from a table, a quiet
+ * Fakes behind the cycle's interfaces, shared by the forecaster's unit tests and the cross-process
+ * tests: a traffic source serving fixed series, a forecaster answering from a table, a quiet
  * log, and ready-made settings.
  */
 import type { LimitedRule } from "../../ratelimit/rule.js";
-import type { CycleLog, CycleSettings, Forecaster } from "../cycle.js";
-import type { ConfigMapObject } from "../io/configmaps.js";
-import type { FetchReport, TrafficSource } from "../io/traffic-source.js";
-import type { Recommendation } from "../logic/recommend.js";
-import { DEFAULT_FORECAST_SETTINGS } from "../logic/settings.js";
-import type { RuleSeries, TimeRange } from "../traffic.js";
+import type { CycleLog, CycleSettings, Forecaster } from "../../forecaster/cycle.js";
+import type { ConfigMapObject } from "../../forecaster/io/configmaps.js";
+import type { FetchReport, TrafficSource } from "../../forecaster/io/traffic-source.js";
+import type { Recommendation } from "../../forecaster/logic/recommend.js";
+import { DEFAULT_FORECAST_SETTINGS } from "../../forecaster/logic/settings.js";
+import type { RuleSeries, TimeRange } from "../../forecaster/traffic.js";
 
 export const quietLog: CycleLog = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
