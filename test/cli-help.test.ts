@@ -8,7 +8,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import { runTrendmaster } from "./e2e/cli-process.js";
 
-const COMMANDS = ["validate", "webhook", "backtest", "forecaster", "run", "history", "rollback"];
+const COMMANDS = ["validate", "webhook", "backtest", "forecaster", "run", "report", "history", "rollback"];
 const dir = mkdtempSync(join(tmpdir(), "tm-cli-help-"));
 /** A HOME without ~/.kube/config, outside any pod. */
 const env = { HOME: dir };
