@@ -143,10 +143,8 @@ describeWithSystem(`manual kubectl edits through the webhook${missing === undefi
     expect(stored.text).toBe(written);
     expect(stored.annotations["trendmaster.io/override-reason"]).toBe("INC-4711 partner launch");
     const notice = await waitFor("the break-glass notice in Slack", async () => system.slack.messages.find((m) => m.text.includes("Break-glass write")), 10_000);
-    expect(notice).toMatchObject({
-      channel: "#rate-limits",
-      text: `:rotating_light: Break-glass write to istio-system/ratelimit-config by alice@example.com: INC-4711 partner launch\nPARTNER=acme: 20/minute (band ${acme.band.min}-${acme.band.max})`,
-    });
+    const title = ":rotating_light: Break-glass write to istio-system/ratelimit-config by alice@example.com: INC-4711 partner launch";
+    expect(notice).toMatchObject({ channel: "#rate-limits", text: title, body: `${title}\nPARTNER=acme: 20/minute (band ${acme.band.min}-${acme.band.max})` });
   });
 });
 
