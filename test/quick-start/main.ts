@@ -74,8 +74,9 @@ async function main(): Promise<number> {
   const forecasterKubeconfig = join(work, "forecaster.kubeconfig");
   await writeFile(forecasterKubeconfig, await readFile(api.kubeconfigPath(FORECASTER_USER)));
   const children: ChildProcess[] = [];
+  // Ctrl-C leaves nothing behind: each child is waited for (SIGKILL after 10 s) before the stand-in stops.
   const stopAll = async () => {
-    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map(stopChild));
     await api.stop();
   };
 
@@ -204,6 +205,15 @@ async function runKubectl(kubectl: string, kubeconfig: string, args: string[], i
   const result = await runProcess(kubectl, ["--kubeconfig", kubeconfig, ...args], input !== undefined ? { stdin: input } : {});
   if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
   return result;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Poll the webhook's /readyz over TLS until it answers 200 (it has its cert and knows the cache state). */
