@@ -36,6 +36,9 @@ const execFileAsync = promisify(execFile);
 const RELEASE = "trendmaster-ai";
 const NAMESPACE = "trendmaster";
 const FORECASTER_USER = `system:serviceaccount:${NAMESPACE}:${RELEASE}-forecaster`;
+/** On call: in the group the demo's settings put on the break-glass allow-list. */
+const ONCALL_USER = "oncall";
+const BREAK_GLASS_GROUP = "sre-oncall";
 const HISTORY_DAYS = 28;
 const STEP_SECONDS = 300;
 
@@ -64,18 +67,26 @@ async function main(): Promise<number> {
   // The chart's own webhook configurations; cert-manager's cainjector would fill caBundle in a cluster.
   const admission = await renderWebhookConfigurations(helm, Buffer.from(ca.certPem).toString("base64"));
   const webhookPort = await freeLoopbackPort();
-  // You are `admin`; the cycle runs as the forecaster's ServiceAccount, the one identity the webhook lets claim a forecast generation.
+  // You are `admin`; the cycle runs as the forecaster's ServiceAccount, the one identity the webhook lets claim a forecast generation;
+  // `oncall` may break glass (a rollback to limits outside today's band, restored byte for byte).
   const api = await startKubeApiStandIn({
-    users: [{ name: "admin", groups: ["system:masters"] }, { name: FORECASTER_USER, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`] }],
+    users: [
+      { name: "admin", groups: ["system:masters"] },
+      { name: FORECASTER_USER, groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`] },
+      { name: ONCALL_USER, groups: [BREAK_GLASS_GROUP] },
+    ],
     admission: { ...admission, resolveService: () => ({ host: "127.0.0.1", port: webhookPort }) },
   });
   const kubeconfig = join(work, "kubeconfig");
   await writeFile(kubeconfig, await readFile(api.kubeconfigPath("admin")));
   const forecasterKubeconfig = join(work, "forecaster.kubeconfig");
   await writeFile(forecasterKubeconfig, await readFile(api.kubeconfigPath(FORECASTER_USER)));
+  const oncallKubeconfig = join(work, "oncall.kubeconfig");
+  await writeFile(oncallKubeconfig, await readFile(api.kubeconfigPath(ONCALL_USER)));
   const children: ChildProcess[] = [];
+  // Ctrl-C leaves nothing behind: each child is waited for (SIGKILL after 10 s) before the stand-in stops.
   const stopAll = async () => {
-    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map(stopChild));
     await api.stop();
   };
 
@@ -94,7 +105,7 @@ async function main(): Promise<number> {
     await writeFile(
       settings,
       yaml.dump({
-        webhook: { mode: "enforce", breakGlass: { users: [], groups: ["sre-oncall"] }, forecasterUsers: [FORECASTER_USER] },
+        webhook: { mode: "enforce", breakGlass: { users: [], groups: [BREAK_GLASS_GROUP] }, forecasterUsers: [FORECASTER_USER] },
         guardStamp: { keyFile: stampKey },
         forecaster: { historyDays: HISTORY_DAYS, stepSeconds: STEP_SECONDS, metrics: { port: forecasterPort } },
       }),
@@ -150,7 +161,7 @@ async function main(): Promise<number> {
     say(`  export KUBECONFIG=${relative(process.cwd(), kubeconfig)} POD_NAMESPACE=${NAMESPACE} TRENDMASTER_SETTINGS=${relative(process.cwd(), settings)}`);
     say("  npx trendmaster history                                                  # the revisions kept before each change");
     say(`  npx trendmaster run --once --dry-run --source-dir ${relative(process.cwd(), trafficDir)}   # what the next cycle would change`);
-    say("  npx trendmaster rollback                                                 # restore the previous revision, byte for byte");
+    say(`  KUBECONFIG=${relative(process.cwd(), oncallKubeconfig)} npx trendmaster rollback --reason "undo the demo's cycle"   # as on-call, break glass: restore the previous revision, byte for byte`);
     say(`  npx trendmaster report -o report.html --source-dir ${relative(process.cwd(), trafficDir)}   # the report page again, after your changes`);
     if (exitAfterCycle) return 0;
     say("\nServing until Ctrl-C.");
@@ -204,6 +215,15 @@ async function runKubectl(kubectl: string, kubeconfig: string, args: string[], i
   const result = await runProcess(kubectl, ["--kubeconfig", kubeconfig, ...args], input !== undefined ? { stdin: input } : {});
   if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
   return result;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Poll the webhook's /readyz over TLS until it answers 200 (it has its cert and knows the cache state). */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
 import { repoRoot } from "../support/paths.js";
 import { runProcess, type ProcessResult } from "../support/run-process.js";
+import { holdQuickStartLock } from "./quick-start-lock.js";
 
 const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
 const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
@@ -39,6 +40,13 @@ if (binariesMissing || opensslMissing) {
 }
 
 describeIf("quick start (npm start)", () => {
+  // .cache/quick-start is this test's until its last look at report.html (readme-commands.test.ts uses it too).
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdQuickStartLock();
+  }, 200_000);
+  afterAll(() => release?.());
+
   it("runs one full cycle through the stand-in API and the webhook, prints the table and the kubectl command", async () => {
     const result = await runQuickStart();
     expect(result.stderr).toBe("");

@@ -1,0 +1,274 @@
+/**
+ * The README's quick-start commands, run as a reader runs them: `npm start` left serving, then, in
+ * another shell from the repository root, every command the README lists against that one demo,
+ * in the README's order. Each must exit 0 and print what the README shows (times, durations,
+ * generations and ports masked); where the README shows nothing, its output must have the right
+ * shape and bear out the README's `# comment`. The commands come from README.md itself: change one
+ * there and this test runs the changed one.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startProcess, type LongRunningProcess } from "../e2e/cli-process.js";
+import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
+import { cliPath, repoRoot } from "../support/paths.js";
+import { runProcess, type ProcessResult } from "../support/run-process.js";
+import { shiftedClockEnv } from "../support/shifted-clock-env.js";
+import { holdQuickStartLock } from "./quick-start-lock.js";
+import { npmStartBlock, shownOutputMismatch, trendmasterConsoleCommands, type ReadmeCommand } from "./readme-commands.js";
+
+const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
+const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
+
+const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
+const npmStart = npmStartBlock(readme);
+const commands = [...npmStart.commands, ...trendmasterConsoleCommands(readme)].sort((a, b) => a.line - b.line);
+
+/** What a reader's shell has: PATH and HOME (kubectl keeps its cache there), and a shifted clock when the test has one. */
+function shellEnv(): Record<string, string> {
+  return { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}) };
+}
+
+/** `kubectl edit` opens an editor: the one README command this test leaves to people. */
+function isInteractive(command: ReadmeCommand): boolean {
+  return (command.words[0] ?? "").endsWith("kubectl") && command.words[1] === "edit";
+}
+
+function runReadmeCommand(command: ReadmeCommand, env: Readonly<Record<string, string>>, cwd: string): Promise<ProcessResult> {
+  const [program, ...args] = command.words;
+  const options = { env: { ...env, ...command.assignments }, cwd, timeoutMs: 60_000 };
+  // npx resolves the package's bin (package.json: "trendmaster": "dist/cli/main.js") to that file; run it with this node.
+  if (program === "npx" && args[0] === "trendmaster") return runProcess(process.execPath, [cliPath(), ...args.slice(1)], options);
+  if (program?.includes("/")) return runProcess(resolve(cwd, program), args, options);
+  throw new Error(`README.md:${command.line}: this test runs \`npx trendmaster\` and programs named by path (.cache/bin/kubectl), not: ${command.text}`);
+}
+
+function expectSuccess(command: ReadmeCommand, result: ProcessResult): void {
+  if (result.code !== 0) throw new Error(`README.md:${command.line}: \`${command.text}\` exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+}
+
+interface Demo {
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  readonly kubectl: string;
+  /** The rule labels of the demo's recommendation table. */
+  readonly rules: readonly string[];
+}
+
+/** A command the README lists without output, what it must say beside it, and how its output bears that out. */
+interface OutputShape {
+  readonly applies: (command: ReadmeCommand) => boolean;
+  readonly says: RegExp;
+  readonly check: (run: () => Promise<ProcessResult>, demo: Demo, command: ReadmeCommand) => Promise<void>;
+}
+
+const trendmaster = (verb: string, ...flags: string[]) => (c: ReadmeCommand) => c.words[0] === "npx" && c.words[1] === "trendmaster" && c.words[2] === verb && flags.every((f) => c.words.includes(f));
+
+async function cli(demo: Demo, args: readonly string[]): Promise<string> {
+  const result = await runProcess(process.execPath, [cliPath(), ...args], { env: demo.env, cwd: demo.cwd, timeoutMs: 60_000 });
+  if (result.code !== 0) throw new Error(`trendmaster ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function liveConfigMap(demo: Demo): Promise<{ data: Record<string, string>; resourceVersion: string }> {
+  const result = await runProcess(demo.kubectl, ["get", "configmap", "ratelimit-config", "-n", "istio-system", "-o", "json"], { env: demo.env, cwd: demo.cwd, timeoutMs: 30_000 });
+  if (result.code !== 0) throw new Error(`kubectl get configmap ratelimit-config failed: ${result.stderr}`);
+  const object = JSON.parse(result.stdout) as { data?: Record<string, string>; metadata: { resourceVersion: string } };
+  return { data: object.data ?? {}, resourceVersion: object.metadata.resourceVersion };
+}
+
+const SHAPES: readonly OutputShape[] = [
+  {
+    applies: (c) => (c.words[0] ?? "").endsWith("/kubectl") && c.words[1] === "apply",
+    says: /re-apply the stale limits from Git/,
+    async check(run, _demo, command) {
+      const result = await run();
+      expectSuccess(command, result);
+      expect(result.stdout.trim()).toBe("configmap/ratelimit-config configured");
+      // The limits in Git are below today's band: the webhook raises them, and kubectl prints why.
+      const warnings = result.stderr.trim().split("\n");
+      expect(warnings.length).toBeGreaterThan(0);
+      for (const warning of warnings) expect(warning).toMatch(/^Warning: \S+: \d+\/(second|minute|hour|day) raised to \d+ \(forecast peak \d+\/\w+ on \w{3} \d\d:\d\d\)$/);
+    },
+  },
+  {
+    applies: trendmaster("history"),
+    says: /the revisions kept before each change/,
+    async check(run, _demo, command) {
+      const result = await run();
+      expectSuccess(command, result);
+      const lines = result.stdout.trimEnd().split("\n");
+      const count = Number(/^history of istio-system\/ratelimit-config \((\d+) revision\(s\), newest first; keeping \d+\)$/.exec(lines[0] ?? "")?.[1]);
+      expect(count).toBeGreaterThanOrEqual(1);
+      // Each revision is the content some change replaced: who replaced it, and when.
+      const revisions = lines.flatMap((line, i) => (/^rev \d+ /.test(line) ? [lines[i + 1] ?? ""] : []));
+      expect(revisions).toHaveLength(count);
+      for (const replaced of revisions) expect(replaced).toMatch(/^\s+replaced at \d{4}-\d\d-\d\dT[\d:.]+Z by \S.*: /);
+    },
+  },
+  {
+    applies: trendmaster("run", "--once", "--dry-run"),
+    says: /what the next cycle would change/,
+    async check(run, demo, command) {
+      const before = await liveConfigMap(demo);
+      const result = await run();
+      expectSuccess(command, result);
+      const lines = result.stdout.split("\n");
+      const changes = Number(/^cycle generation \d+ on istio-system\/ratelimit-config: dry run: (\d+) change\(s\) not applied \(/.exec(lines[0] ?? "")?.[1]);
+      expect(changes).toBeGreaterThan(0);
+      const table = lines.indexOf("changes (dry run, not applied):");
+      expect(table).toBeGreaterThan(0);
+      const end = lines.indexOf("", table);
+      expect(lines.slice(table + 2, end)).toHaveLength(changes);
+      // Would: nothing was written.
+      expect(await liveConfigMap(demo)).toEqual(before);
+    },
+  },
+  {
+    applies: trendmaster("rollback"),
+    says: /restore the previous revision, byte for byte/,
+    async check(run, demo, command) {
+      const history = JSON.parse(await cli(demo, ["history", "-o", "json"])) as { revisions: Array<{ revision: number }> };
+      const previous = history.revisions[0]?.revision;
+      const result = await run();
+      expectSuccess(command, result);
+      expect(result.stdout.split("\n")[0]).toMatch(new RegExp(`^istio-system/ratelimit-config restored to revision ${previous}; the replaced content is revision \\d+$`));
+      expect(result.stderr).not.toMatch(/differs from the revision/);
+      const saved = JSON.parse(await cli(demo, ["history", "--show", String(previous), "-o", "json"])) as { data: Record<string, string> };
+      expect((await liveConfigMap(demo)).data).toEqual(saved.data);
+    },
+  },
+  {
+    applies: trendmaster("report"),
+    says: /the report page again/,
+    async check(run, demo, command) {
+      const result = await run();
+      expectSuccess(command, result);
+      const written = /^report written to (\S+): (\d+) rules \(\d+ at risk, \d+ changed, \d+ unchanged, \d+ low confidence, \d+ unmapped, \d+ failed\), forecast generation \d+$/.exec(result.stdout.trim());
+      expect(written).not.toBeNull();
+      expect(Number(written?.[2])).toBe(demo.rules.length);
+      const page = await readFile(resolve(demo.cwd, written?.[1] ?? ""), "utf8");
+      for (const label of demo.rules) expect(page).toContain(`>${label}</a>`);
+    },
+  },
+];
+
+/**
+ * A folder that looks like the repository root (a link to each of its entries): the README's
+ * relative paths work there, and what the commands write (report.html) stays out of the working copy.
+ */
+async function rootLookalike(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "trendmaster-readme-"));
+  for (const entry of await readdir(repoRoot())) if (entry !== ".git") await symlink(join(repoRoot(), entry), join(dir, entry));
+  return dir;
+}
+
+function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;
+if (binariesMissing || opensslMissing) {
+  describe("README commands", () => it.skip(`skipped: ${binariesMissing ?? "openssl is not installed"}`, () => undefined));
+}
+
+describeIf("README commands against the running quick start", () => {
+  let release: (() => Promise<void>) | undefined;
+  let quickStart: LongRunningProcess | undefined;
+  let cwd = "";
+  const env = shellEnv();
+  let rules: string[] = [];
+
+  beforeAll(async () => {
+    release = await holdQuickStartLock();
+    cwd = await rootLookalike();
+    // `npm start` from the repository root, in its own process group, as a terminal runs it: Ctrl-C reaches the group.
+    quickStart = startProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js")], { env: { ...shellEnv(), LOG_LEVEL: "warn" }, cwd: repoRoot(), processGroup: true });
+    await quickStart.waitForLine(/^Serving until Ctrl-C\.$/, 150_000);
+    const lines = quickStart.stdout().split("\n");
+    const header = lines.findIndex((l) => l.startsWith("rule "));
+    rules = lines.slice(header + 1, lines.indexOf("", header)).map((row) => row.split(/\s{2,}/)[0] as string);
+  }, 240_000);
+
+  afterAll(async () => {
+    const pid = quickStart?.child.pid;
+    if (pid !== undefined && processGroupAlive(pid)) process.kill(-pid, "SIGKILL");
+    if (cwd) await rm(cwd, { recursive: true, force: true });
+    await release?.();
+  });
+
+  it("`npm start` prints what the README shows, commands included", () => {
+    expect(shownOutputMismatch(npmStart.shownOutput, quickStart?.stdout() ?? "")).toBeUndefined();
+    expect(rules.length).toBeGreaterThan(0);
+  });
+
+  // A README reshaped past what readme-commands.ts reads would otherwise leave nothing to run.
+  it("finds the README's commands, some with output shown", () => {
+    expect(commands.filter((c) => c.words[0] !== "export" && !isInteractive(c)).length).toBeGreaterThanOrEqual(8);
+    expect(commands.filter((c) => c.shownOutput !== undefined).length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const command of commands) {
+    const title = `README.md:${command.line}: ${command.text.replace(/\s+/g, " ")}`;
+    if (isInteractive(command)) {
+      it.skip(`${title} (interactive)`, () => undefined);
+    } else if (command.words[0] === "export") {
+      it(title, () => {
+        const exported = parseExport(command);
+        // The files it names are the demo's.
+        for (const value of Object.values(exported)) if (value.includes("/")) expect(existsSync(resolve(cwd, value))).toBe(true);
+        Object.assign(env, exported);
+      });
+    } else if (command.shownOutput !== undefined) {
+      it(title, async () => {
+        const result = await runReadmeCommand(command, env, cwd);
+        expectSuccess(command, result);
+        expect(shownOutputMismatch(command.shownOutput ?? [], result.stdout)).toBeUndefined();
+      });
+    } else {
+      it(title, async () => {
+        const shape = SHAPES.find((s) => s.applies(command));
+        if (!shape) throw new Error(`README.md:${command.line} shows no output for \`${command.text}\`, and this test has no check of its output: add one to SHAPES`);
+        if (!shape.says.test(command.note ?? "")) throw new Error(`README.md:${command.line} says "${command.note ?? ""}" beside \`${command.text}\`; this test checks ${shape.says}: make them agree`);
+        await shape.check(() => runReadmeCommand(command, env, cwd), { env, cwd, kubectl: kubectlPath() ?? "", rules }, command);
+      });
+    }
+  }
+
+  it("Ctrl-C stops the demo and everything it started", async () => {
+    const child = quickStart?.child;
+    const pid = child?.pid;
+    if (!child || pid === undefined) throw new Error("the quick start did not start");
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    process.kill(-pid, "SIGINT");
+    expect(await exited).toBe(0);
+    expect(await waitUntil(() => !processGroupAlive(pid), 10_000)).toBe(true);
+    // Nothing on stderr (the quick start's, the webhook's and the forecaster's): output() is stdout and stderr.
+    expect(quickStart?.output()).toBe(quickStart?.stdout());
+  }, 30_000);
+});
+
+function parseExport(command: ReadmeCommand): Record<string, string> {
+  const exported: Record<string, string> = {};
+  for (const word of command.words.slice(1)) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    if (!assignment) throw new Error(`README.md:${command.line}: export of a name without a value: ${word}`);
+    exported[assignment[1] as string] = assignment[2] as string;
+  }
+  return exported;
+}
