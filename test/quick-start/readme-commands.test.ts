@@ -7,7 +7,7 @@
  * there and this test runs the changed one.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startProcess, type LongRunningProcess } from "../e2e/cli-process.js";
@@ -30,9 +30,27 @@ function shellEnv(): Record<string, string> {
   return { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}) };
 }
 
-/** `kubectl edit` opens an editor: the one README command this test leaves to people. */
+/** `kubectl edit` opens an editor; here KUBE_EDITOR is a script that does what the README asks a person to do. */
 function isInteractive(command: ReadmeCommand): boolean {
   return (command.words[0] ?? "").endsWith("kubectl") && command.words[1] === "edit";
+}
+
+/** An editor that sets the first limit in the file kubectl opens to 1 request per unit, far below any band. */
+async function writeLimitLoweringEditor(dir: string): Promise<string> {
+  const script = join(dir, "lower-first-limit.mjs");
+  await writeFile(
+    script,
+    [
+      'import { readFileSync, writeFileSync } from "node:fs";',
+      "const file = process.argv[2];",
+      'const text = readFileSync(file, "utf8");',
+      'const lowered = text.replace(/requests_per_unit: \\d+/, "requests_per_unit: 1");',
+      'if (lowered === text) { console.error("no requests_per_unit in " + file); process.exit(1); }',
+      "writeFileSync(file, lowered);",
+      "",
+    ].join("\n"),
+  );
+  return `${process.execPath} ${script}`;
 }
 
 function runReadmeCommand(command: ReadmeCommand, env: Readonly<Record<string, string>>, cwd: string): Promise<ProcessResult> {
@@ -78,7 +96,27 @@ async function liveConfigMap(demo: Demo): Promise<{ data: Record<string, string>
   return { data: object.data ?? {}, resourceVersion: object.metadata.resourceVersion };
 }
 
+/** kubectl's warnings when the webhook raises limits into their band. */
+function expectRaisedWarnings(stderr: string): void {
+  const warnings = stderr.trim().split("\n");
+  expect(warnings.length).toBeGreaterThan(0);
+  for (const warning of warnings) expect(warning).toMatch(/^Warning: \S+: \d+\/(second|minute|hour|day) raised to \d+ \(forecast peak \d+\/\w+ on \w{3} \d\d:\d\d\)$/);
+}
+
 const SHAPES: readonly OutputShape[] = [
+  {
+    applies: isInteractive,
+    says: /set a limit below its band and watch the webhook raise it/,
+    async check(run, demo, command) {
+      const result = await run();
+      expectSuccess(command, result);
+      expect(result.stdout.trim()).toBe("configmap/ratelimit-config edited");
+      expectRaisedWarnings(result.stderr);
+      // The webhook raised the limit the editor set to 1: none is stored below its band.
+      const stored = await liveConfigMap({ ...demo, env: { ...demo.env, ...command.assignments } });
+      expect(stored.data["config.yaml"]).not.toMatch(/requests_per_unit: 1\b/);
+    },
+  },
   {
     applies: (c) => (c.words[0] ?? "").endsWith("/kubectl") && c.words[1] === "apply",
     says: /re-apply the stale limits from Git/,
@@ -87,9 +125,7 @@ const SHAPES: readonly OutputShape[] = [
       expectSuccess(command, result);
       expect(result.stdout.trim()).toBe("configmap/ratelimit-config configured");
       // The limits in Git are below today's band: the webhook raises them, and kubectl prints why.
-      const warnings = result.stderr.trim().split("\n");
-      expect(warnings.length).toBeGreaterThan(0);
-      for (const warning of warnings) expect(warning).toMatch(/^Warning: \S+: \d+\/(second|minute|hour|day) raised to \d+ \(forecast peak \d+\/\w+ on \w{3} \d\d:\d\d\)$/);
+      expectRaisedWarnings(result.stderr);
     },
   },
   {
@@ -193,10 +229,12 @@ describeIf("README commands against the running quick start", () => {
   let cwd = "";
   const env = shellEnv();
   let rules: string[] = [];
+  let editor = "";
 
   beforeAll(async () => {
     release = await holdQuickStartLock();
     cwd = await rootLookalike();
+    editor = await writeLimitLoweringEditor(await mkdtemp(join(tmpdir(), "trendmaster-editor-")));
     // `npm start` from the repository root, in its own process group, as a terminal runs it: Ctrl-C reaches the group.
     quickStart = startProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js")], { env: { ...shellEnv(), LOG_LEVEL: "warn" }, cwd: repoRoot(), processGroup: true });
     await quickStart.waitForLine(/^Serving until Ctrl-C\.$/, 150_000);
@@ -219,15 +257,13 @@ describeIf("README commands against the running quick start", () => {
 
   // A README reshaped past what readme-commands.ts reads would otherwise leave nothing to run.
   it("finds the README's commands, some with output shown", () => {
-    expect(commands.filter((c) => c.words[0] !== "export" && !isInteractive(c)).length).toBeGreaterThanOrEqual(8);
+    expect(commands.filter((c) => c.words[0] !== "export").length).toBeGreaterThanOrEqual(9);
     expect(commands.filter((c) => c.shownOutput !== undefined).length).toBeGreaterThanOrEqual(3);
   });
 
   for (const command of commands) {
     const title = `README.md:${command.line}: ${command.text.replace(/\s+/g, " ")}`;
-    if (isInteractive(command)) {
-      it.skip(`${title} (interactive)`, () => undefined);
-    } else if (command.words[0] === "export") {
+    if (command.words[0] === "export") {
       it(title, () => {
         const exported = parseExport(command);
         // The files it names are the demo's.
@@ -245,7 +281,8 @@ describeIf("README commands against the running quick start", () => {
         const shape = SHAPES.find((s) => s.applies(command));
         if (!shape) throw new Error(`README.md:${command.line} shows no output for \`${command.text}\`, and this test has no check of its output: add one to SHAPES`);
         if (!shape.says.test(command.note ?? "")) throw new Error(`README.md:${command.line} says "${command.note ?? ""}" beside \`${command.text}\`; this test checks ${shape.says}: make them agree`);
-        await shape.check(() => runReadmeCommand(command, env, cwd), { env, cwd, kubectl: kubectlPath() ?? "", rules }, command);
+        const commandEnv = isInteractive(command) ? { ...env, KUBE_EDITOR: editor } : env;
+        await shape.check(() => runReadmeCommand(command, commandEnv, cwd), { env, cwd, kubectl: kubectlPath() ?? "", rules }, command);
       });
     }
   }
