@@ -7,28 +7,20 @@
  * there and this test runs the changed one.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startProcess, type LongRunningProcess } from "../e2e/cli-process.js";
-import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
+import { kubectlPath } from "../support/binaries.js";
 import { cliPath, repoRoot } from "../support/paths.js";
 import { runProcess, type ProcessResult } from "../support/run-process.js";
-import { shiftedClockEnv } from "../support/shifted-clock-env.js";
-import { holdQuickStartLock } from "./quick-start-lock.js";
-import { npmStartBlock, shownOutputMismatch, trendmasterConsoleCommands, type ReadmeCommand } from "./readme-commands.js";
+import { exportedVariables, npmStartBlock, shownOutputMismatch, trendmasterConsoleCommands, type ReadmeCommand } from "./readme-commands.js";
+import { processGroupAlive, quickStartMissing, shellEnv, startServingQuickStart, waitUntil, type RunningQuickStart } from "./running-quick-start.js";
 
-const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
-const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
+const missing = quickStartMissing();
 
 const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
 const npmStart = npmStartBlock(readme);
 const commands = [...npmStart.commands, ...trendmasterConsoleCommands(readme)].sort((a, b) => a.line - b.line);
-
-/** What a reader's shell has: PATH and HOME (kubectl keeps its cache there), and a shifted clock when the test has one. */
-function shellEnv(): Record<string, string> {
-  return { ...shiftedClockEnv(), PATH: process.env.PATH ?? "/usr/bin:/bin", ...(process.env.HOME ? { HOME: process.env.HOME } : {}) };
-}
 
 /** `kubectl edit` opens an editor; here KUBE_EDITOR is a script that does what the README asks a person to do. */
 function isInteractive(command: ReadmeCommand): boolean {
@@ -190,65 +182,24 @@ const SHAPES: readonly OutputShape[] = [
   },
 ];
 
-/**
- * A folder that looks like the repository root (a link to each of its entries): the README's
- * relative paths work there, and what the commands write (report.html) stays out of the working copy.
- */
-async function rootLookalike(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "trendmaster-readme-"));
-  for (const entry of await readdir(repoRoot())) if (entry !== ".git") await symlink(join(repoRoot(), entry), join(dir, entry));
-  return dir;
-}
-
-function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
-
-const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;
-if (binariesMissing || opensslMissing) {
-  describe("README commands", () => it.skip(`skipped: ${binariesMissing ?? "openssl is not installed"}`, () => undefined));
-}
+const describeIf = missing ? describe.skip : describe;
+if (missing) describe("README commands", () => it.skip(`skipped: ${missing}`, () => undefined));
 
 describeIf("README commands against the running quick start", () => {
-  let release: (() => Promise<void>) | undefined;
-  let quickStart: LongRunningProcess | undefined;
+  let demo: RunningQuickStart | undefined;
+  let quickStart: RunningQuickStart["process"] | undefined;
   let cwd = "";
   const env = shellEnv();
-  let rules: string[] = [];
+  let rules: readonly string[] = [];
   let editor = "";
 
   beforeAll(async () => {
-    release = await holdQuickStartLock();
-    cwd = await rootLookalike();
     editor = await writeLimitLoweringEditor(await mkdtemp(join(tmpdir(), "trendmaster-editor-")));
-    // `npm start` from the repository root, in its own process group, as a terminal runs it: Ctrl-C reaches the group.
-    quickStart = startProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js")], { env: { ...shellEnv(), LOG_LEVEL: "warn" }, cwd: repoRoot(), processGroup: true });
-    await quickStart.waitForLine(/^Serving until Ctrl-C\.$/, 150_000);
-    const lines = quickStart.stdout().split("\n");
-    const header = lines.findIndex((l) => l.startsWith("rule "));
-    rules = lines.slice(header + 1, lines.indexOf("", header)).map((row) => row.split(/\s{2,}/)[0] as string);
+    demo = await startServingQuickStart();
+    ({ process: quickStart, cwd, rules } = demo);
   }, 240_000);
 
-  afterAll(async () => {
-    const pid = quickStart?.child.pid;
-    if (pid !== undefined && processGroupAlive(pid)) process.kill(-pid, "SIGKILL");
-    if (cwd) await rm(cwd, { recursive: true, force: true });
-    await release?.();
-  });
+  afterAll(() => demo?.close(), 30_000);
 
   it("`npm start` prints what the README shows, commands included", () => {
     expect(shownOutputMismatch(npmStart.shownOutput, quickStart?.stdout() ?? "")).toBeUndefined();
@@ -265,7 +216,7 @@ describeIf("README commands against the running quick start", () => {
     const title = `README.md:${command.line}: ${command.text.replace(/\s+/g, " ")}`;
     if (command.words[0] === "export") {
       it(title, () => {
-        const exported = parseExport(command);
+        const exported = exportedVariables(command);
         // The files it names are the demo's.
         for (const value of Object.values(exported)) if (value.includes("/")) expect(existsSync(resolve(cwd, value))).toBe(true);
         Object.assign(env, exported);
@@ -299,13 +250,3 @@ describeIf("README commands against the running quick start", () => {
     expect(quickStart?.output()).toBe(quickStart?.stdout());
   }, 30_000);
 });
-
-function parseExport(command: ReadmeCommand): Record<string, string> {
-  const exported: Record<string, string> = {};
-  for (const word of command.words.slice(1)) {
-    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
-    if (!assignment) throw new Error(`README.md:${command.line}: export of a name without a value: ${word}`);
-    exported[assignment[1] as string] = assignment[2] as string;
-  }
-  return exported;
-}

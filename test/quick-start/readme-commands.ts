@@ -1,8 +1,9 @@
 /**
  * The README's quick-start commands, read from README.md itself: the commands the `$ npm start`
  * block lists (guarded edits, "More to try"), and every other console block's `$ npx trendmaster`
- * line with the output shown below it. Also: the shown output as line patterns, so a test can
- * check what the program prints against what the README says it prints.
+ * line with the output shown below it. Also, for any markdown page (docs/walkthrough.md too): its
+ * console blocks' `$` lines with their shown output, and that output as line patterns, so a test
+ * can check what the program prints against what the page says it prints.
  */
 
 /** One command line as a POSIX shell reads the simple ones the README uses. */
@@ -73,19 +74,62 @@ export function parseShellLine(text: string): ShellLine {
   return { assignments, words: words.slice(first), comment };
 }
 
+/** The words of an `export NAME=value ...` line: the variables it sets for every later command. */
+export function exportedVariables(line: ShellLine): Record<string, string> {
+  if (line.words[0] !== "export") throw new Error(`not an export: ${line.words.join(" ")}`);
+  const exported: Record<string, string> = {};
+  for (const word of line.words.slice(1)) {
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    if (!assignment) throw new Error(`export of a name without a value: ${word}`);
+    exported[assignment[1] as string] = assignment[2] as string;
+  }
+  return exported;
+}
+
 interface ConsoleBlock {
-  /** The README line number of the block's first line. */
+  /** The page's line number of the block's first line. */
   readonly firstLine: number;
   readonly lines: readonly string[];
 }
 
-function consoleBlocks(readme: string): ConsoleBlock[] {
+function consoleBlocks(markdown: string): ConsoleBlock[] {
   const blocks: ConsoleBlock[] = [];
-  for (const match of readme.matchAll(/^```console\n([\s\S]*?)^```/gm)) {
-    const firstLine = readme.slice(0, match.index).split("\n").length + 1;
+  for (const match of markdown.matchAll(/^```console\n([\s\S]*?)^```/gm)) {
+    const firstLine = markdown.slice(0, match.index).split("\n").length + 1;
     blocks.push({ firstLine, lines: (match[1] ?? "").replace(/\n$/, "").split("\n") });
   }
   return blocks;
+}
+
+/** A console block's `$ ` line as the page writes it, with the output shown below it (up to the next `$ ` line). */
+export interface ConsoleCommand {
+  /** The line without `$ `, trimmed. */
+  readonly text: string;
+  /** Its line number in the page. */
+  readonly line: number;
+  readonly shownOutput: readonly string[];
+}
+
+/** Every console block's `$ ` lines, in the page's order (the `$ npm start` block's aside: what it shows is output). */
+export function consoleCommands(markdown: string): ConsoleCommand[] {
+  const commands: ConsoleCommand[] = [];
+  for (const block of consoleBlocks(markdown)) {
+    if (block.lines[0] === "$ npm start") continue;
+    block.lines.forEach((line, index) => {
+      if (!line.startsWith("$ ")) return;
+      const rest = block.lines.slice(index + 1);
+      const next = rest.findIndex((l) => l.startsWith("$ "));
+      commands.push({ text: line.slice(2).trim(), line: block.firstLine + index, shownOutput: next < 0 ? rest : rest.slice(0, next) });
+    });
+  }
+  return commands;
+}
+
+/** A last shown line `exit N` is the exit code the page shows; without one, the command succeeds (0). */
+export function shownExitCode(shown: readonly string[]): { readonly output: readonly string[]; readonly code: number } {
+  const last = shown.findLastIndex((line) => line.trim() !== "");
+  const exit = /^exit (\d+)$/.exec(shown[last]?.trim() ?? "");
+  return exit ? { output: shown.slice(0, last), code: Number(exit[1]) } : { output: shown, code: 0 };
 }
 
 /** The `$ npm start` block: what it shows, and the commands it lists for the reader to try. */
@@ -111,33 +155,25 @@ export function npmStartBlock(readme: string): NpmStartBlock {
 
 /** Every other console block's `$` lines that run `npx trendmaster` (with or without `VAR=value` first), with their shown output. */
 export function trendmasterConsoleCommands(readme: string): ReadmeCommand[] {
-  const commands: ReadmeCommand[] = [];
-  for (const block of consoleBlocks(readme)) {
-    if (block.lines[0] === "$ npm start") continue;
-    block.lines.forEach((line, index) => {
-      if (!line.startsWith("$ ")) return;
-      const text = line.slice(2).trim();
-      const parsed = parseShellLine(text);
-      if (parsed.words[0] !== "npx" || parsed.words[1] !== "trendmaster") return;
-      const rest = block.lines.slice(index + 1);
-      const next = rest.findIndex((l) => l.startsWith("$ "));
-      commands.push({ ...parsed, text, line: block.firstLine + index, shownOutput: next < 0 ? rest : rest.slice(0, next), note: parsed.comment });
-    });
-  }
-  return commands;
+  return consoleCommands(readme)
+    .map((command) => ({ ...command, ...parseShellLine(command.text) }))
+    .filter((command) => command.words[0] === "npx" && command.words[1] === "trendmaster")
+    .map((command) => ({ ...command, note: command.comment }));
 }
 
 /**
  * What varies from run to run, and so is masked in a shown line: times (the demo's recording ends
- * on the latest Thursday), durations, forecast generations (how many cycles ran before) and ports.
- * Everything else, counts included, must be as the README shows it: the demo's traffic and the
- * README's order of commands make them the same on every run.
+ * on the latest Thursday), durations, forecast generations (how many cycles ran before), ports,
+ * and the forecaster's pod name in `by <writer> <pod> generation N` (outside a cluster, the host's
+ * name). Everything else, counts included, must be as the page shows it: the demo's traffic and the
+ * page's order of commands make them the same on every run.
  */
 const MASKS: ReadonlyArray<{ readonly shown: RegExp; readonly pattern: string }> = [
   { shown: /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/, pattern: String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z` },
   { shown: /\b\d+(?:\.\d+)? ?m?s\b/, pattern: String.raw`\d+(?:\.\d+)? ?m?s` },
   { shown: /(?<=\bgeneration )\d+/, pattern: String.raw`\d+` },
   { shown: /(?<=\/\/[\w.-]+:)\d+/, pattern: String.raw`\d+` },
+  { shown: /(?<=\bby [\w.:-]+ )[\w.-]+(?= generation \d)/, pattern: String.raw`[\w.-]+` },
 ];
 const ANY_MASK = new RegExp(MASKS.map((m) => `(${m.shown.source})`).join("|"), "g");
 
@@ -174,7 +210,7 @@ function outputLines(text: string): string[] {
  * `...` standing for any number of lines. Undefined when it is; else which shown line has no
  * counterpart, with the printed output.
  */
-export function shownOutputMismatch(shown: readonly string[], printed: string): string | undefined {
+export function shownOutputMismatch(shown: readonly string[], printed: string, page = "the README"): string | undefined {
   const expected = outputLines(shown.join("\n"));
   const patterns = expected.map((line) => (isElision(line) ? undefined : shownLinePattern(line)));
   const actual = outputLines(printed);
@@ -190,6 +226,6 @@ export function shownOutputMismatch(shown: readonly string[], printed: string): 
     return ok;
   };
   if (matches(0, 0)) return undefined;
-  const missing = deepest < expected.length ? `the README's line ${JSON.stringify(expected[deepest])} has no counterpart` : "the program printed more lines than the README shows (end the shown output with `...` if that is meant)";
+  const missing = deepest < expected.length ? `${page}'s line ${JSON.stringify(expected[deepest])} has no counterpart` : `the program printed more lines than ${page} shows (end the shown output with \`...\` if that is meant)`;
   return `${missing}; the program printed:\n${actual.join("\n")}`;
 }

@@ -1,5 +1,6 @@
-/** How readme-commands.ts reads the README: command lines, console blocks, and shown output as patterns. */
-import { npmStartBlock, parseShellLine, shownOutputMismatch, trendmasterConsoleCommands } from "./readme-commands.js";
+/** How readme-commands.ts reads the README (and walkthrough-commands.ts the walkthrough): command lines, console blocks, and shown output as patterns. */
+import { consoleCommands, exportedVariables, npmStartBlock, parseShellLine, shownExitCode, shownOutputMismatch, trendmasterConsoleCommands } from "./readme-commands.js";
+import { asTerminalShows, walkthroughShell } from "./walkthrough-commands.js";
 
 describe("parseShellLine", () => {
   it("splits assignments, words, quotes and the comment", () => {
@@ -27,6 +28,17 @@ describe("shownOutputMismatch", () => {
     expect(shownOutputMismatch(shown, "cycle generation 3 on x: dry-run: 5 change(s) not applied (5 changed) in 2.1s\n")).toBeDefined();
     expect(shownOutputMismatch(["up to 2026-12-03T14:40Z, peak at 2026-12-04T12:40:00.000Z", "Cycle finished in 3.1 s.", "served at http://127.0.0.1:38501/report"], "up to 2027-01-07T14:40Z, peak at 2027-01-08T09:05:00.000Z\nCycle finished in 12.0 s.\nserved at http://127.0.0.1:40001/report")).toBeUndefined();
     expect(shownOutputMismatch(["served at http://127.0.0.1:38501/report"], "served at http://127.0.0.2:38501/report")).toBeDefined();
+  });
+
+  it("masks the pod name between the writer and its generation, nowhere else", () => {
+    const shown = ["         replaced at 2026-11-26T14:43:17.826Z by trendmaster-forecaster vm generation 2: 2 limits"];
+    expect(shownOutputMismatch(shown, "         replaced at 2026-12-03T15:00:01.002Z by trendmaster-forecaster trendmaster-ai-5f7c9-x2x generation 7: 2 limits")).toBeUndefined();
+    expect(shownOutputMismatch(shown, "         replaced at 2026-12-03T15:00:01.002Z by kubectl-edit vm generation 2: 2 limits")).toBeDefined();
+    expect(shownOutputMismatch(shown, "         replaced at 2026-12-03T15:00:01.002Z by trendmaster-forecaster vm generation 2: 3 limits")).toBeDefined();
+  });
+
+  it("names the page whose line has no counterpart", () => {
+    expect(shownOutputMismatch(["ok"], "no", "docs/walkthrough.md")).toMatch(/^docs\/walkthrough.md's line "ok" has no counterpart/);
   });
 
   it("matches line for line: `...` stands for any lines, nothing else is skipped", () => {
@@ -79,10 +91,45 @@ describe("README blocks", () => {
     ]);
   });
 
+  it("takes every other block's `$` line, in order, with the output shown below it", () => {
+    expect(consoleCommands(readme).map((c) => [c.line, c.text, c.shownOutput])).toEqual([
+      [15, "DRY_RUN=true npx trendmaster run --once", ["cycle ...", "..."]],
+      [18, "npx trendmaster validate x.yaml", ["ok"]],
+      [23, "kubectl apply -f x.yaml", ["configmap/x configured"]],
+    ]);
+  });
+
   it("takes each other block's `npx trendmaster` lines with the output below them, and no other command", () => {
     expect(trendmasterConsoleCommands(readme).map((c) => [c.line, c.assignments, c.words.slice(2).join(" "), c.shownOutput])).toEqual([
       [15, { DRY_RUN: "true" }, "run --once", ["cycle ...", "..."]],
       [18, {}, "validate x.yaml", ["ok"]],
     ]);
+  });
+});
+
+describe("shown exit codes and exports", () => {
+  it("reads a last `exit N` line as the exit code, else 0", () => {
+    expect(shownExitCode(["denied", "exit 1", ""])).toEqual({ output: ["denied"], code: 1 });
+    expect(shownExitCode(["configured"])).toEqual({ output: ["configured"], code: 0 });
+    expect(shownExitCode([])).toEqual({ output: [], code: 0 });
+    expect(shownExitCode(["exit 3", "more"]).code).toBe(0);
+  });
+
+  it("reads what an export line sets", () => {
+    expect(exportedVariables(parseShellLine("export A=a/b B= C='c d'"))).toEqual({ A: "a/b", B: "", C: "c d" });
+    expect(() => exportedVariables(parseShellLine("export A"))).toThrow();
+    expect(() => exportedVariables(parseShellLine("A=b"))).toThrow();
+  });
+});
+
+describe("the walkthrough's shell", () => {
+  it("reads the intro's export line and the programs it names, across line breaks", () => {
+    const page = ["# Walkthrough", "", "Run these (`export KUBECONFIG=.cache/k", "POD_NAMESPACE=ns`; `kubectl` below", "is `.cache/bin/kubectl`).", "", "## 1. Later", "`helm` below is `nope`"].join("\n");
+    expect(walkthroughShell(page)).toEqual({ exported: { KUBECONFIG: ".cache/k", POD_NAMESPACE: "ns" }, programs: { kubectl: ".cache/bin/kubectl" } });
+    expect(() => walkthroughShell("# No shell\n\n## 1.\n`export A=b`")).toThrow(/no `export/);
+  });
+
+  it("shows what a terminal shows: the last rewrite of a line, no escape sequences", () => {
+    expect(asTerminalShows("\rfetched 1 of 5\x1b[K\rfetched 5 of 5, 2 s\x1b[K\ncycle done\n")).toBe("fetched 5 of 5, 2 s\ncycle done\n");
   });
 });
