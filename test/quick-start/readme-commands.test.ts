@@ -183,7 +183,7 @@ const SHAPES: readonly OutputShape[] = [
 ];
 
 const describeIf = missing ? describe.skip : describe;
-if (missing) describe("README commands", () => it.skip(`skipped: ${missing}`, () => undefined));
+if (missing) describe("README commands", () => it.skip(missing, () => undefined));
 
 describeIf("README commands against the running quick start", () => {
   let demo: RunningQuickStart | undefined;
