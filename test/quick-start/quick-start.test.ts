@@ -1,13 +1,12 @@
 /** `npm start` as a newcomer runs it: the whole system on embedded defaults, real processes, real kubectl. */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { helmPath, kubectlPath, missingBinaryMessage } from "../support/binaries.js";
 import { repoRoot } from "../support/paths.js";
 import { runProcess, type ProcessResult } from "../support/run-process.js";
 import { holdQuickStartLock } from "./quick-start-lock.js";
+import { quickStartMissing } from "./running-quick-start.js";
 
-const binariesMissing = !kubectlPath() ? missingBinaryMessage("kubectl") : !helmPath() ? missingBinaryMessage("helm") : undefined;
-const opensslMissing = !["/usr/bin/openssl", "/bin/openssl", "/usr/local/bin/openssl"].some((p) => existsSync(p));
+const missing = quickStartMissing();
 
 function runQuickStart(): Promise<ProcessResult> {
   return runProcess(process.execPath, [join(repoRoot(), "dist", "test", "quick-start", "main.js"), "--exit"], { cwd: repoRoot(), env: { ...process.env, LOG_LEVEL: "warn" } });
@@ -34,10 +33,8 @@ function whyLines(output: string): string[] {
   return output.split("\n").filter((l) => l.startsWith("  global-ratelimit.")).map((l) => l.replace(/\d{4}-\d\d-\d\dT\d\d:\d\dZ/g, "<time>"));
 }
 
-const describeIf = binariesMissing || opensslMissing ? describe.skip : describe;
-if (binariesMissing || opensslMissing) {
-  describe("quick start", () => it.skip(`skipped: ${binariesMissing ?? "openssl is not installed"}`, () => undefined));
-}
+const describeIf = missing ? describe.skip : describe;
+if (missing) describe("quick start", () => it.skip(missing, () => undefined));
 
 describeIf("quick start (npm start)", () => {
   // .cache/quick-start is this test's until its last look at report.html (readme-commands.test.ts uses it too).
