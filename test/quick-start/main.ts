@@ -7,7 +7,7 @@
  *   - one full recommendation cycle (`trendmaster run --once`) over examples/ratelimit-config.yaml,
  *     with 28 days of seeded, realistic traffic per rule read from CSV files.
  * It prints the recommendation table, writes a kubeconfig and names the kubectl command that tries
- * a guarded edit, then keeps serving until Ctrl-C (`--exit` stops right after the table).
+ * a guarded edit, then keeps serving until Ctrl-C.
  *
  * Lives under test/ because it stands on the API stand-in, which only tests may ship.
  */
@@ -47,7 +47,6 @@ const work = join(root, ".cache", "quick-start");
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 async function main(): Promise<number> {
-  const exitAfterCycle = process.argv.includes("--exit");
   const started = Date.now();
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -163,7 +162,6 @@ async function main(): Promise<number> {
     say(`  npx trendmaster run --once --dry-run --source-dir ${relative(process.cwd(), trafficDir)}   # what the next cycle would change`);
     say(`  KUBECONFIG=${relative(process.cwd(), oncallKubeconfig)} npx trendmaster rollback --reason "undo the demo's cycle"   # as on-call, break glass: restore the previous revision, byte for byte`);
     say(`  npx trendmaster report -o report.html --source-dir ${relative(process.cwd(), trafficDir)}   # the report page again, after your changes`);
-    if (exitAfterCycle) return 0;
     say("\nServing until Ctrl-C.");
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);

@@ -206,6 +206,26 @@ describeIf("README commands against the running quick start", () => {
     expect(rules.length).toBeGreaterThan(0);
   });
 
+  it("`npm start` forecast every rule with high confidence, applied each recommendation and wrote the report page", async () => {
+    const lines = (quickStart?.stdout() ?? "").split("\n");
+    const header = lines.findIndex((l) => l.startsWith("rule "));
+    expect(lines[header]).toMatch(/^rule\s+was\s+forecast peak\s+recommended\s+band\s+confidence\s+now$/);
+    const rows = lines.slice(header + 1, header + 1 + rules.length);
+    expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual(rules);
+    expect(rules).toHaveLength(5);
+    for (const row of rows) {
+      const [, , , recommended, band, confidence, now] = row.split(/\s{2,}/);
+      expect(band).toMatch(/^\d+\.\.\d+$/);
+      expect(confidence).toBe("high");
+      // "now" is what ratelimit-config holds after the cycle: the recommendation, applied.
+      expect(`${now}/`).toBe(`${recommended?.split("/")[0]}/`);
+    }
+    // The report line is printed only once the forecaster answered 200 at /report.
+    expect(lines).toContainEqual(expect.stringMatching(/^report: \.cache\/quick-start\/report\.html \(open it in a browser\), served at http:\/\/127\.0\.0\.1:\d+\/report$/));
+    const page = await readFile(resolve(cwd, ".cache/quick-start/report.html"), "utf8");
+    for (const label of rules) expect(page).toContain(`>${label}</a>`);
+  });
+
   // A README reshaped past what readme-commands.ts reads would otherwise leave nothing to run.
   it("finds the README's commands, some with output shown", () => {
     expect(commands.filter((c) => c.words[0] !== "export").length).toBeGreaterThanOrEqual(9);
