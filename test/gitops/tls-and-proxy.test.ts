@@ -32,8 +32,10 @@ async function tlsFront(upstream: string, cert: { certPem: string; keyPem: strin
 }
 
 /** A CONNECT proxy: tunnels to the requested host:port and records each target. */
-async function connectProxy(): Promise<{ url: string; tunnels: string[]; server: Server }> {
+async function connectProxy(): Promise<{ url: string; tunnels: string[]; close(): void }> {
   const tunnels: string[] = [];
+  // A tunnelled socket leaves the HTTP server's keeping: closing the server would leave it open.
+  const tunnelSockets = new Set<Socket>();
   const server = createHttpServer((_req, res) => res.writeHead(405).end());
   server.on("connect", (req, client: Socket, head: Buffer) => {
     tunnels.push(req.url ?? "");
@@ -46,9 +48,18 @@ async function connectProxy(): Promise<{ url: string; tunnels: string[]; server:
     });
     upstream.on("error", () => client.destroy());
     client.on("error", () => upstream.destroy());
+    for (const socket of [client, upstream]) {
+      tunnelSockets.add(socket);
+      socket.once("close", () => tunnelSockets.delete(socket));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels, server };
+  const close = () => {
+    for (const socket of tunnelSockets) socket.destroy();
+    server.closeAllConnections();
+    server.close();
+  };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels, close };
 }
 
 let git: GitServer;
@@ -110,8 +121,7 @@ describe("custom CA and HTTPS proxy", () => {
       await remoteBranches(remote({ ...settings, noProxy: ["localhost"] }));
       expect(proxy.tunnels.length).toBe(before);
     } finally {
-      proxy.server.closeAllConnections();
-      proxy.server.close();
+      proxy.close();
     }
   });
 });
