@@ -67,11 +67,17 @@ export function parseShellLine(text: string): ShellLine {
   const assignments: Record<string, string> = {};
   let first = 0;
   for (; first < words.length; first++) {
-    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(words[first] ?? "");
+    const assignment = assignmentOf(words[first] ?? "");
     if (!assignment) break;
-    assignments[assignment[1] as string] = assignment[2] as string;
+    assignments[assignment.name] = assignment.value;
   }
   return { assignments, words: words.slice(first), comment };
+}
+
+/** A `NAME=value` word, as the shell reads an assignment. */
+function assignmentOf(word: string): { name: string; value: string } | undefined {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+  return match ? { name: match[1] as string, value: match[2] as string } : undefined;
 }
 
 /** The words of an `export NAME=value ...` line: the variables it sets for every later command. */
@@ -79,9 +85,9 @@ export function exportedVariables(line: ShellLine): Record<string, string> {
   if (line.words[0] !== "export") throw new Error(`not an export: ${line.words.join(" ")}`);
   const exported: Record<string, string> = {};
   for (const word of line.words.slice(1)) {
-    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    const assignment = assignmentOf(word);
     if (!assignment) throw new Error(`export of a name without a value: ${word}`);
-    exported[assignment[1] as string] = assignment[2] as string;
+    exported[assignment.name] = assignment.value;
   }
   return exported;
 }
